@@ -1,0 +1,51 @@
+package io.fooweb;
+
+import java.net.InetAddress;
+import java.time.Duration;
+
+import io.nats.client.Connection;
+import org.apache.camel.BeanInject;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.Configuration;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.spi.HeaderFilterStrategy;
+
+/** The beans the routes call, built from application.properties. */
+@Configuration
+public class FoowebBeans {
+
+    @BindToRegistry(value = "natsConnection", destroyMethod = "close")
+    public Connection natsConnection(
+            @PropertyInject("fooweb.nats.servers") String servers,
+            @PropertyInject("fooweb.nats.connection-name") String connectionName,
+            @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis) throws Exception {
+        return NatsConnector.connect(servers, connectionName, Duration.ofMillis(requestTimeoutMillis));
+    }
+
+    @BindToRegistry("natsHeaderFilter")
+    public HeaderFilterStrategy natsHeaderFilter() {
+        return new HeaderAllowList(ReplyEnvelope.REQUEST_HEADER);
+    }
+
+    @BindToRegistry("requestCounter")
+    public RequestCounter requestCounter() {
+        return new RequestCounter();
+    }
+
+    @BindToRegistry("filenameRequest")
+    public FilenameRequest filenameRequest(@PropertyInject("fooweb.web.default-filename") String defaultFilename) {
+        return new FilenameRequest(defaultFilename);
+    }
+
+    @BindToRegistry(value = "fileReader", lazy = true)
+    public ConfinedFileReader fileReader(
+            @PropertyInject("fooweb.backend.roots") String roots,
+            @PropertyInject("fooweb.backend.max-reply-bytes") int maxReplyBytes) {
+        return new ConfinedFileReader(roots, maxReplyBytes);
+    }
+
+    @BindToRegistry(value = "replyEnvelope", lazy = true)
+    public ReplyEnvelope replyEnvelope(@BeanInject("natsConnection") Connection natsConnection) throws Exception {
+        return new ReplyEnvelope(natsConnection, InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid());
+    }
+}

@@ -1,0 +1,171 @@
+package io.fooweb;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nats.client.Connection;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+
+/**
+ * The reply format between our web and our backend, on top of the original wire contract.
+ * <p>
+ * A plain request (payload = filename) gets a plain reply: the file's bytes, or an empty payload on failure, exactly
+ * like the original Go backend. A request that carries the header {@value #REQUEST_HEADER} gets one JSON status line
+ * and then the bytes: {@code FOOWEB/1 {"status":200,...}\n<bytes>}. camel-nats replies carry no NATS headers, so the
+ * status has to travel in the payload. Both kinds are cut so that they fit the server's max_payload: a larger reply
+ * would be dropped by the client and the caller would only see a timeout.
+ */
+public class ReplyEnvelope {
+
+    /** NATS request header by which our web asks for the status line. */
+    public static final String REQUEST_HEADER = "Fooweb-Envelope";
+    private static final byte[] MAGIC = "FOOWEB/1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Connection connection;
+    private final String backendId;
+
+    public ReplyEnvelope(Connection connection, String backendId) {
+        this.connection = connection;
+        this.backendId = backendId;
+    }
+
+    // ---- backend side ----
+
+    /** The reply for a file that was read. */
+    public byte[] success(@Body FileSlice file, @Header(REQUEST_HEADER) String envelope) {
+        if (envelope == null) {
+            return file.limitTo(maxPayload()).bytes();
+        }
+        byte[] head = head(200, file.size(), file.truncated(), null);
+        int room = maxPayload() - head.length;
+        if (file.bytes().length > room) {
+            file = file.limitTo(room);
+            head = head(200, file.size(), true, null);
+        }
+        return concat(head, file.bytes());
+    }
+
+    /** The reply for a failed request: empty for plain clients, the status line for our web. */
+    public byte[] failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable cause, @Header(REQUEST_HEADER) String envelope) {
+        if (envelope == null) {
+            return new byte[0];
+        }
+        FoowebException failure = asFoowebException(cause);
+        return head(failure.getStatus(), 0, false, failure);
+    }
+
+    private int maxPayload() {
+        long serverLimit = connection.getMaxPayload();
+        return serverLimit > 0 ? (int) Math.min(serverLimit, Integer.MAX_VALUE) : Integer.MAX_VALUE;
+    }
+
+    private byte[] head(int status, long size, boolean truncated, FoowebException failure) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("status", status);
+        if (failure == null) {
+            line.put("size", size);
+            line.put("truncated", truncated);
+        } else {
+            line.put("error", failure.getCode());
+            line.put("message", failure.getMessage());
+        }
+        line.put("backend", backendId);
+        try {
+            return concat(MAGIC, JSON.writeValueAsBytes(line), new byte[] { '\n' });
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static FoowebException asFoowebException(Throwable cause) {
+        if (cause instanceof FoowebException known) {
+            return known;
+        }
+        return new FoowebException(500, "internal_error", "The backend failed unexpectedly; see its log");
+    }
+
+    // ---- web side ----
+
+    /**
+     * Reads a reply: an envelope from our backend, or plain bytes from a plain one (such as the original Go
+     * backend). Throws the backend's failure as a {@link FoowebException}.
+     */
+    public static Reply open(byte[] payload) {
+        if (payload == null) {
+            payload = new byte[0];
+        }
+        if (!startsWithMagic(payload)) {
+            return new Reply(payload, payload.length, false, null);
+        }
+        int newline = indexOf(payload, (byte) '\n', MAGIC.length);
+        if (newline < 0) {
+            throw new FoowebException(502, "bad_reply", "The backend sent a malformed reply");
+        }
+        JsonNode line;
+        try {
+            line = JSON.readTree(Arrays.copyOfRange(payload, MAGIC.length, newline));
+        } catch (IOException e) {
+            throw new FoowebException(502, "bad_reply", "The backend sent a malformed reply");
+        }
+        int status = line.path("status").asInt(502);
+        String backend = line.path("backend").asText(null);
+        if (status != 200) {
+            throw new FoowebException(status, line.path("error").asText("backend_error"),
+                    line.path("message").asText("The backend reported an error"));
+        }
+        byte[] content = Arrays.copyOfRange(payload, newline + 1, payload.length);
+        return new Reply(content, line.path("size").asLong(content.length), line.path("truncated").asBoolean(false), backend);
+    }
+
+    /** A successful reply as the web sees it. */
+    public record Reply(byte[] content, long size, boolean truncated, String backend) {
+
+        /** The JSON answer: {"file_contents": ...}, plus "truncated" and "size" when the file was cut. */
+        public Map<String, Object> toJson() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            // invalid UTF-8 becomes U+FFFD, as in the original's JSON
+            body.put("file_contents", new String(content, StandardCharsets.UTF_8));
+            if (truncated) {
+                body.put("truncated", true);
+                body.put("size", size);
+            }
+            return body;
+        }
+    }
+
+    private static boolean startsWithMagic(byte[] payload) {
+        return payload.length >= MAGIC.length && Arrays.equals(payload, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
+    }
+
+    private static int indexOf(byte[] bytes, byte wanted, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == wanted) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        byte[] all = new byte[length];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+}
