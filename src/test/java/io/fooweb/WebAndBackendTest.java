@@ -1,0 +1,148 @@
+package io.fooweb;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import io.fooweb.fixture.FoowebEnvironment;
+import io.fooweb.fixture.Http;
+import org.apache.camel.test.main.junit5.CamelMainTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Both roles in one process (the default), over real HTTP and a real nats-server. */
+@CamelMainTest(mainClass = FoowebMain.class)
+class WebAndBackendTest {
+
+    /* Room for a full 1 MiB of content plus the status line our backend puts in front of it for our web. */
+    @RegisterExtension
+    static FoowebEnvironment env = new FoowebEnvironment(2 * 1024 * 1024);
+
+    Http http = env.http();
+
+    @BeforeEach
+    void backendServing() {
+        env.awaitBackendServing();
+    }
+
+    @Test
+    void withoutFilenameServesEtcHostnameAsJson() throws Exception {
+        HttpResponse<String> response = http.postEncodedForm("");
+
+        assertEquals(200, response.statusCode());
+        assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(Map.of("file_contents", Files.readString(Path.of("/etc/hostname"))), Http.json(response));
+    }
+
+    @Test
+    void formFieldNamesTheFile() {
+        Path file = env.file("form.txt", "read through a form\n".getBytes(StandardCharsets.UTF_8));
+
+        HttpResponse<String> response = http.postForm(file.toString());
+
+        assertEquals(200, response.statusCode());
+        assertEquals("read through a form\n", Http.json(response).get("file_contents"));
+    }
+
+    @Test
+    void jsonBodyNamesTheFile() {
+        Path file = env.file("json.txt", "read through JSON ✓\n".getBytes(StandardCharsets.UTF_8));
+
+        HttpResponse<String> response = http.postJson("{\"filename\": \"" + file + "\"}");
+
+        assertEquals(200, response.statusCode());
+        assertEquals("read through JSON ✓\n", Http.json(response).get("file_contents"));
+    }
+
+    @Test
+    void relativeNamesResolveAgainstTheFirstRootDirectory() throws Exception {
+        HttpResponse<String> response = http.postForm("hello.txt");
+
+        assertEquals(200, response.statusCode());
+        assertEquals(Files.readString(Path.of("data", "hello.txt")), Http.json(response).get("file_contents"));
+    }
+
+    @Test
+    void procFilesThatReportSizeZeroAreReadWhole() {
+        HttpResponse<String> response = http.postForm("/proc/self/status");
+
+        assertEquals(200, response.statusCode());
+        String status = (String) Http.json(response).get("file_contents");
+        assertTrue(status.contains("\nPid:\t" + ProcessHandle.current().pid() + "\n"), status);
+    }
+
+    @Test
+    void largerFileIsTruncatedToExactlyOneMebibyte() {
+        byte[] content = new byte[1024 * 1024 + 1];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) ('a' + i % 26);
+        }
+        Path file = env.file("large.txt", content);
+
+        HttpResponse<String> json = http.postForm(file.toString());
+        HttpResponse<byte[]> raw = http.postForBytes(file.toString());
+
+        assertEquals(200, json.statusCode());
+        Map<String, Object> body = Http.json(json);
+        assertTrue(new String(content, 0, 1_048_576, StandardCharsets.US_ASCII).equals(body.get("file_contents")),
+                "file_contents must be the first 1,048,576 bytes");
+        assertEquals(true, body.get("truncated"));
+        assertEquals(content.length, ((Number) body.get("size")).intValue());
+        assertEquals(200, raw.statusCode());
+        assertEquals(1_048_576, raw.body().length);
+        assertTrue(java.util.Arrays.equals(content, 0, 1_048_576, raw.body(), 0, 1_048_576), "the first 1,048,576 bytes");
+        assertEquals("true", raw.headers().firstValue("Fooweb-Truncated").orElse(""));
+    }
+
+    @Test
+    void fileOfExactlyTheLimitIsNotTruncated() {
+        byte[] content = new byte[1_048_576];
+        java.util.Arrays.fill(content, (byte) 'x');
+        Path file = env.file("exact.txt", content);
+
+        HttpResponse<byte[]> raw = http.postForBytes(file.toString());
+
+        assertEquals(200, raw.statusCode());
+        assertEquals(content.length, raw.body().length);
+        assertTrue(java.util.Arrays.equals(content, raw.body()), "the whole file");
+        assertEquals("false", raw.headers().firstValue("Fooweb-Truncated").orElse(""));
+        assertFalse(Http.json(http.postForm(file.toString())).containsKey("truncated"));
+    }
+
+    @Test
+    void statsCountEverySuccessExactlyUnderConcurrency() throws Exception {
+        long before = http.reqCounter();
+        int requests = 400;
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Callable<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                calls.add(() -> http.postForm("/etc/hostname").statusCode());
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> result : pool.invokeAll(calls)) {
+                statuses.add(result.get());
+            }
+            assertEquals(List.of(200), statuses.stream().distinct().toList());
+        } finally {
+            pool.shutdownNow();
+        }
+        // a refused request is not a success and must not count
+        assertEquals(403, http.postForm("/etc/passwd").statusCode());
+
+        assertEquals(before + requests, http.reqCounter());
+    }
+}
