@@ -1,0 +1,120 @@
+package io.fooweb;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.fooweb.fixture.FoowebProcess;
+import io.fooweb.fixture.FreePort;
+import io.fooweb.fixture.Http;
+import io.fooweb.fixture.NatsServer;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * The packaged jar as separate OS processes: one web and two backends on one nats-server, and the original's plain
+ * wire format in both directions.
+ */
+class JarProcessesIT {
+
+    static NatsServer nats;
+    static FoowebProcess web;
+    static FoowebProcess backendA;
+    static FoowebProcess backendB;
+    static Connection client;
+
+    @BeforeAll
+    static void startDeployment() throws Exception {
+        nats = NatsServer.launch();
+        backendA = FoowebProcess.start("backend", nats.url());
+        backendB = FoowebProcess.start("backend", nats.url());
+        web = FoowebProcess.start("web", nats.url());
+        client = Nats.connect(nats.url());
+        await("backends subscribed").atMost(Duration.ofSeconds(10))
+                .until(() -> web.http().postForm("/etc/hostname").statusCode() == 200);
+    }
+
+    @AfterAll
+    static void stopDeployment() throws Exception {
+        client.close();
+        web.stop();
+        backendA.stop();
+        backendB.stop();
+        nats.stop();
+    }
+
+    @Test
+    void requestsReachBothBackendsOfTheQueueGroup() {
+        Set<Long> answeredBy = new HashSet<>();
+        Http http = web.http();
+        Pattern pid = Pattern.compile("\nPid:\t(\\d+)\n");
+        for (int i = 0; i < 200 && answeredBy.size() < 2; i++) {
+            HttpResponse<String> response = http.postForm("/proc/self/status");
+            assertEquals(200, response.statusCode(), response.body());
+            Matcher matcher = pid.matcher((String) Http.json(response).get("file_contents"));
+            if (matcher.find()) {
+                answeredBy.add(Long.parseLong(matcher.group(1)));
+            }
+        }
+        assertEquals(Set.of(backendA.pid(), backendB.pid()), answeredBy);
+    }
+
+    @Test
+    void plainNatsRequestGetsTheRawFileBytes() throws Exception {
+        Message reply = client.request("fooweb_req", "/etc/hostname".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(2));
+
+        assertArrayEquals(Files.readAllBytes(Path.of("/etc/hostname")), reply.getData());
+    }
+
+    @Test
+    void plainNatsRequestForAForbiddenFileGetsAnEmptyReply() throws Exception {
+        Message reply = client.request("fooweb_req", "/etc/passwd".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(2));
+
+        assertEquals(0, reply.getData().length);
+    }
+
+    @Test
+    void ourWebServesTheRawReplyOfAPlainResponder() throws Exception {
+        // a responder that speaks only the original wire format, like the Go backend
+        Dispatcher plainBackend = client.createDispatcher(message -> client.publish(message.getReplyTo(),
+                ("plain reply for " + new String(message.getData(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8)));
+        plainBackend.subscribe("plain_req");
+        client.flush(Duration.ofSeconds(2));
+        try (FoowebProcess plainWeb = FoowebProcess.start("web", nats.url(), Map.of("FOOWEB_NATS_SUBJECT", "plain_req"))) {
+            HttpResponse<String> response = plainWeb.http().postForm("/some/file");
+
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals(Map.of("file_contents", "plain reply for /some/file"), Http.json(response));
+        } finally {
+            client.closeDispatcher(plainBackend);
+        }
+    }
+
+    @Test
+    void backendRoleOpensNoHttpPortAndWebRoleServesNoRequests() throws Exception {
+        assertFalse(FreePort.accepts(backendA.httpPort()), "a backend must not listen on its PORT");
+        try (FoowebProcess lonelyWeb = FoowebProcess.start("web", nats.url(), Map.of("FOOWEB_NATS_SUBJECT", "nobody_serves_this"))) {
+            HttpResponse<String> response = lonelyWeb.http().postForm("/etc/hostname");
+
+            assertEquals(503, response.statusCode(), response.body());
+            assertEquals("no_backend", Http.json(response).get("error"));
+        }
+    }
+}
