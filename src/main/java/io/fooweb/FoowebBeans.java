@@ -14,7 +14,7 @@ import org.apache.camel.spi.HeaderFilterStrategy;
 @Configuration
 public class FoowebBeans {
 
-    @BindToRegistry(value = "natsConnection", destroyMethod = "close")
+    @BindToRegistry(value = "natsConnection", lazy = true, destroyMethod = "close")
     public Connection natsConnection(
             @PropertyInject("fooweb.nats.servers") String servers,
             @PropertyInject("fooweb.nats.connection-name") String connectionName,

@@ -1,0 +1,205 @@
+package io.fooweb;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.fooweb.fixture.FreePort;
+import io.fooweb.fixture.Http;
+import io.fooweb.fixture.NatsServer;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The README's Camel JBang command runs the same routes, properties and beans as the jar:
+ * {@code camel run application.properties routes/*.camel.yaml src/main/java/io/fooweb/*.java --dep=camel:nats --dep=camel:jackson}.
+ * <p>
+ * The jbang launcher is not available in CI, so the {@code camel} CLI runs from the Maven artifact
+ * {@code camel-jbang-core} (classpath resolved from {@code src/test/jbang/pom.xml}) through the one-class launcher
+ * {@code src/test/jbang/Camel.java}, in Java's source-file mode, in a JVM of its own. Only the property values that
+ * differ per test run (ports, NATS URL, backend roots) are overridden with {@code --prop}.
+ */
+class JBangSmokeIT {
+
+    private static final Path PROJECT = Path.of("").toAbsolutePath();
+    private static final Path HOSTNAME = Path.of("/etc/hostname");
+    private static final Duration STARTUP = Duration.ofSeconds(180);
+
+    static NatsServer nats;
+    static Process camel;
+    static Path log;
+    static Http http;
+
+    @BeforeAll
+    static void startCamelJBang() throws Exception {
+        nats = NatsServer.launch();
+        int httpPort = FreePort.next();
+        http = new Http(httpPort);
+        Path logs = Files.createDirectories(PROJECT.resolve("target/it-logs"));
+        log = logs.resolve("jbang-" + httpPort + ".log");
+
+        // JBang deletes and recreates .camel-jbang/ in its working directory: give it a fresh one of its own
+        Path workDir = PROJECT.resolve("target/jbang-smoke/run-" + httpPort);
+        deleteRecursively(workDir);
+        Files.createDirectories(workDir);
+
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", jbangClasspath(logs),
+                PROJECT.resolve("src/test/jbang/Camel.java").toString(),
+                "run",
+                PROJECT.resolve("application.properties").toString()));
+        // what the shell's globs expand to in the README's command
+        command.addAll(files(PROJECT.resolve("routes"), ".camel.yaml"));
+        command.addAll(files(PROJECT.resolve("src/main/java/io/fooweb"), ".java"));
+        command.addAll(List.of(
+                "--dep=camel:nats",
+                "--dep=camel:jackson",
+                "--logging-color=false",
+                // a safety net should this JVM die without stopping it; @AfterAll stops it long before
+                "--max-seconds=900",
+                "--prop=camel.server.port=" + httpPort,
+                "--prop=fooweb.nats.servers=" + nats.url(),
+                "--prop=fooweb.backend.roots=" + HOSTNAME));
+
+        Files.writeString(log, String.join(" ", command) + "\n\n");
+        camel = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    @AfterAll
+    static void stopCamelJBang() {
+        if (camel != null) {
+            List<ProcessHandle> children = camel.descendants().toList();
+            camel.destroy();
+            try {
+                if (!camel.waitFor(30, TimeUnit.SECONDS)) {
+                    camel.destroyForcibly();
+                    camel.waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                camel.destroyForcibly();
+            }
+            children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        }
+        if (nats != null) {
+            nats.stop();
+        }
+    }
+
+    @Test
+    void servesAFileThroughBothRoutesAndCountsIt() throws Exception {
+        HttpResponse<String> response = awaitServing();
+
+        assertEquals(Map.of("file_contents", Files.readString(HOSTNAME, StandardCharsets.UTF_8)), Http.json(response),
+                response.body());
+
+        HttpResponse<String> stats = http.get("/stats");
+        assertEquals(200, stats.statusCode(), stats.body());
+        long counter = ((Number) Http.json(stats).get("req_counter")).longValue();
+        assertTrue(counter >= 1, "req_counter is " + counter);
+    }
+
+    @Test
+    void refusesAFileOutsideTheRootsWithTheJsonError() {
+        awaitServing();
+
+        HttpResponse<String> response = http.postForm("/etc/passwd");
+
+        assertEquals(403, response.statusCode(), response.body());
+        assertEquals("outside_roots", Http.json(response).get("error"), response.body());
+    }
+
+    /**
+     * The first 200 of POST /req: Camel JBang has compiled our sources, started both routes and connected to NATS,
+     * and the backend's subscription is in place. The first run may download dependencies into ~/.m2.
+     */
+    private static HttpResponse<String> awaitServing() {
+        try {
+            return await("Camel JBang serving POST /req").atMost(STARTUP).pollInterval(Duration.ofMillis(500))
+                    // nothing listens yet: Http wraps the refused connection in an IllegalStateException
+                    .ignoreExceptionsMatching(e -> e instanceof IllegalStateException && e.getCause() instanceof IOException)
+                    .until(() -> {
+                        if (!camel.isAlive()) {
+                            throw new AssertionError("Camel JBang exited with " + camel.exitValue() + "; " + logTail());
+                        }
+                        return http.postForm(HOSTNAME.toString());
+                    }, response -> response.statusCode() == 200);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; " + logTail(), e);
+        }
+    }
+
+    /** Camel JBang's classpath, from src/test/jbang/pom.xml (camel-jbang-core alone). */
+    private static String jbangClasspath(Path logs) throws Exception {
+        Path output = PROJECT.resolve("target/jbang-smoke/classpath.txt");
+        Files.createDirectories(output.getParent());
+        Files.deleteIfExists(output);
+        String mavenHome = System.getProperty("maven.home");
+        String mvn = mavenHome != null ? Path.of(mavenHome, "bin", "mvn").toString() : "mvn";
+        List<String> command = new ArrayList<>(List.of(mvn, "-q", "-B",
+                "-f", PROJECT.resolve("src/test/jbang/pom.xml").toString(),
+                "dependency:build-classpath", "-Dmdep.outputFile=" + output));
+        String localRepository = System.getProperty("maven.repo.local");
+        if (localRepository != null) {
+            command.add("-Dmaven.repo.local=" + localRepository);
+        }
+        Path mvnLog = logs.resolve("jbang-classpath.log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(mvnLog.toFile())).start();
+        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError("Resolving Camel JBang's classpath took over 5 minutes; see " + mvnLog);
+        }
+        if (process.exitValue() != 0 || !Files.exists(output)) {
+            throw new AssertionError("Resolving Camel JBang's classpath failed (" + process.exitValue() + "): "
+                    + Files.readString(mvnLog));
+        }
+        return Files.readString(output).trim();
+    }
+
+    private static List<String> files(Path directory, String suffix) throws IOException {
+        try (Stream<Path> entries = Files.list(directory)) {
+            List<String> names = entries.filter(p -> p.getFileName().toString().endsWith(suffix))
+                    .map(Path::toString).sorted().toList();
+            assertTrue(!names.isEmpty(), "no *" + suffix + " in " + directory);
+            return names;
+        }
+    }
+
+    private static String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return "last lines of " + log + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "see " + log;
+        }
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.walk(directory)) {
+            for (Path entry : entries.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(entry);
+            }
+        }
+    }
+}
