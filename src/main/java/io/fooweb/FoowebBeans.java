@@ -5,21 +5,41 @@ import java.time.Duration;
 
 import io.nats.client.Connection;
 import org.apache.camel.BeanInject;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.spi.HeaderFilterStrategy;
+import org.apache.camel.spi.PropertiesComponent;
 
-/** The beans the routes call, built from application.properties. */
+/** The beans the routes call, built from application.properties, and the lifecycle hooks around them. */
 @Configuration
-public class FoowebBeans {
+public class FoowebBeans implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext context) {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        int concurrency = Integer.parseInt(properties.resolveProperty("fooweb.backend.concurrency").orElse("4"));
+        int shutdownTimeout = Integer.parseInt(properties.resolveProperty("camel.main.shutdownTimeout").orElse("10"));
+        context.getManagementStrategy().addEventNotifier(new BackendWorkers(concurrency));
+        context.getManagementStrategy().addEventNotifier(
+                new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("natsConnection", Connection.class),
+                        Duration.ofSeconds(shutdownTimeout)));
+    }
 
     @BindToRegistry(value = "natsConnection", lazy = true, destroyMethod = "close")
     public Connection natsConnection(
             @PropertyInject("fooweb.nats.servers") String servers,
             @PropertyInject("fooweb.nats.connection-name") String connectionName,
-            @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis) throws Exception {
-        return NatsConnector.connect(servers, connectionName, Duration.ofMillis(requestTimeoutMillis));
+            @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis,
+            @PropertyInject("fooweb.nats.reconnect-wait") long reconnectWaitMillis) throws Exception {
+        return NatsConnector.connect(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis));
+    }
+
+    @BindToRegistry(value = "natsConsumerErrors", lazy = true)
+    public NatsConsumerErrors natsConsumerErrors(@BeanInject("natsConnection") Connection natsConnection) {
+        return new NatsConsumerErrors(natsConnection);
     }
 
     @BindToRegistry("natsHeaderFilter")

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * The process must start while NATS is down and begin serving when it comes up, so the connection is opened
  * asynchronously with reconnect-on-connect: the connection object is handed out after its first attempt, connected or
- * not, and jnats keeps retrying every second, forever. Subscriptions made meanwhile are sent once it connects.
+ * not, and jnats keeps retrying (fooweb.nats.reconnect-wait), forever. Subscriptions made meanwhile are sent once it connects.
  */
 public final class NatsConnector {
 
@@ -29,13 +29,14 @@ public final class NatsConnector {
     private NatsConnector() {
     }
 
-    public static Options options(String servers, String connectionName, Duration requestTimeout, ConnectionListener listener) {
+    public static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
+            ConnectionListener listener) {
         return new Options.Builder()
                 .servers(Arrays.stream(servers.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new))
                 .connectionName(connectionName)
                 .connectionTimeout(Duration.ofSeconds(2))
-                // the original retried every second and never gave up; camel-nats' defaults give up after ~2 minutes
-                .reconnectWait(Duration.ofSeconds(1))
+                // never give up (camel-nats' defaults close the connection for good after ~2 minutes)
+                .reconnectWait(reconnectWait)
                 .maxReconnects(-1)
                 // no reconnect buffer: a request made while disconnected fails at once (503) instead of being
                 // delivered late, as stale work, after its caller already got an error
@@ -50,13 +51,14 @@ public final class NatsConnector {
     }
 
     /** Connects, or starts reconnecting in the background if no server answers yet. */
-    public static Connection connect(String servers, String connectionName, Duration requestTimeout) throws Exception {
+    public static Connection connect(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait)
+            throws Exception {
         CompletableFuture<Connection> firstAttempt = new CompletableFuture<>();
         ConnectionListener listener = (connection, event) -> {
             LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
             firstAttempt.complete(connection);
         };
-        Nats.connectAsynchronously(options(servers, connectionName, requestTimeout, listener), true);
+        Nats.connectAsynchronously(options(servers, connectionName, requestTimeout, reconnectWait, listener), true);
         try {
             return firstAttempt.get(10, TimeUnit.SECONDS);
         } catch (TimeoutException e) {

@@ -280,6 +280,29 @@ class FailureAnswersTest {
     }
 
     @Test
+    void repliesNeverExceedTheServersMaxPayload() throws Exception {
+        // this server has the stock max_payload of 1 MiB: a plain reply fits exactly, our status line costs room
+        byte[] content = new byte[1024 * 1024 + 1];
+        java.util.Arrays.fill(content, (byte) 'y');
+        Path file = env.file("over-limit.txt", content);
+
+        HttpResponse<String> response = http.postForm(file.toString());
+        byte[] plain;
+        try (Connection client = Nats.connect(env.nats().url())) {
+            assertEquals(1024 * 1024, client.getServerInfo().getMaxPayload());
+            plain = client.request("fooweb_req", file.toString().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(2)).getData();
+        }
+
+        assertEquals(1024 * 1024, plain.length);
+        assertEquals(200, response.statusCode());
+        Map<String, Object> body = Http.json(response);
+        int served = ((String) body.get("file_contents")).length();
+        assertTrue(served < 1024 * 1024 && served > 1024 * 1024 - 200, "served " + served + " bytes");
+        assertEquals(true, body.get("truncated"));
+        assertEquals(content.length, ((Number) body.get("size")).intValue());
+    }
+
+    @Test
     void errorsKeepTheirStatusForOctetStreamClients() {
         HttpResponse<String> response = http.send(http.request("/req", "Accept", "application/octet-stream")
                 .header("Content-Type", "application/x-www-form-urlencoded")

@@ -108,6 +108,26 @@ class JarProcessesIT {
     }
 
     @Test
+    void unreadableFileIs403ForAnUnprivilegedBackend() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root to start a backend as another user; FailureAnswersTest covers this when not root");
+        Path dir = Files.createDirectories(Path.of("target", "unprivileged").toAbsolutePath());
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "only root may read this");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Map<String, String> settings = Map.of("FOOWEB_NATS_SUBJECT", "unprivileged_req", "FOOWEB_BACKEND_ROOTS", dir.toString());
+        try (FoowebProcess backend = FoowebProcess.startAs("nobody", "backend", nats.url(), settings);
+             FoowebProcess unprivilegedWeb = FoowebProcess.start("web", nats.url(), settings)) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> unprivilegedWeb.http().postForm(secret.toString()).statusCode() != 503);
+            HttpResponse<String> response = unprivilegedWeb.http().postForm(secret.toString());
+
+            assertEquals(403, response.statusCode(), response.body());
+            assertEquals("permission_denied", Http.json(response).get("error"));
+        }
+    }
+
+    @Test
     void backendRoleOpensNoHttpPortAndWebRoleServesNoRequests() throws Exception {
         assertFalse(FreePort.accepts(backendA.httpPort()), "a backend must not listen on its PORT");
         try (FoowebProcess lonelyWeb = FoowebProcess.start("web", nats.url(), Map.of("FOOWEB_NATS_SUBJECT", "nobody_serves_this"))) {

@@ -1,0 +1,59 @@
+package io.fooweb;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.nats.client.Connection;
+import org.apache.camel.Route;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Shuts down without losing work, before Camel stops the routes:
+ * <ol>
+ * <li>the HTTP routes stop taking requests and finish the ones in flight (each waits for its backend reply or its
+ * timeout), so no in-flight request loses its reply inbox;</li>
+ * <li>the NATS connection is drained: the server stops giving this process requests from the queue group, the
+ * backend workers answer every request they already hold, and the connection closes.</li>
+ * </ol>
+ * camel-nats 4.17.0's consumer only unsubscribes on stop, which drops the messages it holds; the original Go backend
+ * drained its connection for exactly this reason.
+ */
+public class GracefulShutdown extends EventNotifierSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GracefulShutdown.class);
+
+    private final Supplier<Connection> connection;
+    private final Duration timeout;
+
+    public GracefulShutdown(Supplier<Connection> connection, Duration timeout) {
+        this.connection = connection;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public boolean isEnabled(CamelEvent event) {
+        return event instanceof CamelEvent.CamelContextStoppingEvent;
+    }
+
+    @Override
+    public void notify(CamelEvent event) throws Exception {
+        for (Route route : getCamelContext().getRoutes()) {
+            if (route.getEndpoint() instanceof PlatformHttpEndpoint) {
+                getCamelContext().getRouteController().stopRoute(route.getRouteId(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        Connection connection = this.connection.get();
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            connection.close();
+            return;
+        }
+        LOG.info("Draining the NATS connection (at most {} s)", timeout.toSeconds());
+        boolean drained = connection.drain(timeout).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        LOG.info(drained ? "NATS connection drained" : "NATS drain timed out; closing");
+    }
+}

@@ -1,0 +1,214 @@
+package io.fooweb;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.fooweb.fixture.FoowebProcess;
+import io.fooweb.fixture.FreePort;
+import io.fooweb.fixture.Load;
+import io.fooweb.fixture.NatsServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fault tests with real processes: backends and nats-servers are stopped, killed and restarted under load, and every
+ * response is counted. Each test writes what it measured to target/reliability.txt (quoted in the README).
+ */
+class FaultToleranceIT {
+
+    static final Path FIGURES = Path.of("target", "reliability.txt");
+    final java.util.ArrayList<AutoCloseable> running = new java.util.ArrayList<>();
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            running.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T keep(T resource) {
+        running.add(resource);
+        return resource;
+    }
+
+    private static void record(String line) throws IOException {
+        Files.writeString(FIGURES, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        System.out.println(line);
+    }
+
+    private static void awaitServing(FoowebProcess web) {
+        await("web serving").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+                .until(() -> web.http().postForm("/etc/hostname").statusCode() == 200);
+    }
+
+    @Test
+    void sigtermOfABackendUnderLoadLosesNothing() throws Exception {
+        NatsServer nats = keep(NatsServer.launch());
+        FoowebProcess leaving = keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess staying = keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
+        awaitServing(web);
+
+        Load load = keep(Load.start(web.httpPort(), 16, 1_000_000, "/etc/hostname"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> load.answered() >= 2000);
+        leaving.stop();
+        int atStop = load.answered();
+        await().atMost(Duration.ofSeconds(20)).until(() -> load.answered() >= atStop + 2000);
+        List<Load.Result> results = load.stop();
+
+        Map<Integer, Integer> byStatus = Load.countByStatus(results);
+        record("SIGTERM one of two backends, 16 clients: " + results.size() + " requests, by status " + byStatus);
+        assertEquals(Map.of(200, results.size()), byStatus);
+        assertTrue(staying.isAlive());
+    }
+
+    @Test
+    void kill9OfABackendFailsOnlyWhatItHeld() throws Exception {
+        int clients = 16;
+        NatsServer nats = keep(NatsServer.launch());
+        FoowebProcess killed = keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess survivor = keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
+        awaitServing(web);
+
+        Load load = keep(Load.start(web.httpPort(), clients, 1_000_000, "/etc/hostname"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> load.answered() >= 2000);
+        killed.kill();
+        int atKill = load.answered();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.answered() >= atKill + 2000);
+        List<Load.Result> results = load.stop();
+
+        Map<Integer, Integer> byStatus = Load.countByStatus(results);
+        int failed = results.size() - byStatus.getOrDefault(200, 0);
+        record("kill -9 one of two backends, " + clients + " clients: " + results.size() + " requests, by status " + byStatus);
+        // a killed backend can only have held requests that clients were waiting for: at most one per client
+        assertTrue(failed <= clients, "failed " + failed);
+        // what it held times out; nothing else fails
+        assertEquals(Set.of(), byStatus.keySet().stream().filter(s -> s != 200 && s != 504).collect(Collectors.toSet()));
+        assertTrue(survivor.isAlive());
+        // the survivor serves everything after the kill
+        List<Load.Result> last = results.subList(results.size() - 1000, results.size());
+        assertEquals(Map.of(200, 1000), Load.countByStatus(last));
+    }
+
+    @Test
+    void natsRestartUnderLoad503sThenRecoversWithinOneSecond() throws Exception {
+        int clients = 8;
+        NatsServer nats = keep(NatsServer.launch());
+        keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
+        awaitServing(web);
+
+        Load load = keep(Load.start(web.httpPort(), clients, 1_000_000, "/etc/hostname"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> load.answered() >= 1000);
+        nats.stop();
+        int atStop = load.answered();
+        await().atMost(Duration.ofSeconds(10)).until(() -> load.answered() >= atStop + 200);
+        nats.start();
+        long backUp = System.nanoTime();
+        await().atMost(Duration.ofSeconds(10)).until(() -> load.answered() >= atStop + 2000);
+        List<Load.Result> results = load.stop();
+
+        long recoveredAfter = results.stream().filter(r -> r.status() == 200 && r.finishedNanos() > backUp)
+                .mapToLong(Load.Result::finishedNanos).min().orElseThrow() - backUp;
+        Map<Integer, Integer> byStatus = Load.countByStatus(results);
+        record("nats-server restarted under load, " + clients + " clients: " + results.size() + " requests, by status "
+                + byStatus + ", first success " + recoveredAfter / 1_000_000 + " ms after the server was back");
+        assertTrue(web.isAlive());
+        assertTrue(byStatus.getOrDefault(503, 0) > 0, "the outage must have been seen as 503s");
+        // requests in flight at the moment the server went away lose their reply: at most one per client
+        assertTrue(byStatus.getOrDefault(504, 0) <= clients, byStatus.toString());
+        assertEquals(Set.of(), byStatus.keySet().stream().filter(s -> s != 200 && s != 503 && s != 504).collect(Collectors.toSet()));
+        assertTrue(recoveredAfter < 1_000_000_000L, "recovered after " + recoveredAfter / 1_000_000 + " ms");
+    }
+
+    @Test
+    void startedWhileNatsIsDownServesWithinOneSecondOfNatsComingUp() throws Exception {
+        NatsServer nats = keep(NatsServer.onPort(FreePort.next()));
+        FoowebProcess backend = keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
+        assertEquals(503, web.http().postForm("/etc/hostname").statusCode());
+
+        nats.start();
+        long up = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .until(() -> web.http().postForm("/etc/hostname").statusCode() == 200);
+        long servedAfter = (System.nanoTime() - up) / 1_000_000;
+
+        record("web and backend started with NATS down: first success " + servedAfter + " ms after nats-server was up");
+        assertTrue(backend.isAlive());
+        assertTrue(servedAfter < 1000, servedAfter + " ms");
+    }
+
+    @Test
+    void clusterFailoverServesAgainWithinTwoSeconds() throws Exception {
+        int[] client = { FreePort.next(), FreePort.next(), FreePort.next() };
+        int[] route = { FreePort.next(), FreePort.next(), FreePort.next() };
+        String routes = "nats://127.0.0.1:" + route[0] + ",nats://127.0.0.1:" + route[1] + ",nats://127.0.0.1:" + route[2];
+        NatsServer[] node = new NatsServer[3];
+        for (int i = 0; i < 3; i++) {
+            node[i] = keep(NatsServer.onPort(client[i], "--cluster_name", "fooweb", "-cluster", "nats://127.0.0.1:" + route[i],
+                    "-routes", routes).start());
+        }
+        keep(FoowebProcess.start("backend", node[1].url()));
+        keep(FoowebProcess.start("backend", node[2].url()));
+        // the web knows only node A; the cluster tells it about B and C
+        FoowebProcess web = keep(FoowebProcess.start("web", node[0].url()));
+        awaitServing(web);
+
+        Load load = keep(Load.start(web.httpPort(), 4, 1_000_000, "/etc/hostname"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> load.answered() >= 500);
+        node[0].kill();
+        long killed = System.nanoTime();
+        int atKill = load.answered();
+        await().atMost(Duration.ofSeconds(15)).until(() -> load.answered() >= atKill + 500);
+        List<Load.Result> results = load.stop();
+
+        long lastFailure = results.stream().filter(r -> r.status() != 200).mapToLong(Load.Result::finishedNanos).max().orElse(killed);
+        long servingAgain = results.stream().filter(r -> r.status() == 200 && r.finishedNanos() > lastFailure)
+                .mapToLong(Load.Result::finishedNanos).min().orElseThrow() - killed;
+        Map<Integer, Integer> byStatus = Load.countByStatus(results);
+        record("3-node cluster, node A (the web's) killed under load, 4 clients: " + results.size() + " requests, by status "
+                + byStatus + ", serving again " + servingAgain / 1_000_000 + " ms after the kill");
+        assertTrue(servingAgain < 2_000_000_000L, servingAgain / 1_000_000 + " ms");
+    }
+
+    @Test
+    void sustainedLoadHasNoFailuresAndNoMemoryGrowth() throws Exception {
+        int total = 20_000;
+        NatsServer nats = keep(NatsServer.launch());
+        FoowebProcess backendA = keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess backendB = keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
+        awaitServing(web);
+
+        long started = System.nanoTime();
+        Load load = keep(Load.start(web.httpPort(), 32, total, "/etc/hostname"));
+        await().atMost(Duration.ofSeconds(120)).until(() -> load.answered() >= total / 4);
+        long[] firstQuarter = { web.rssKib(), backendA.rssKib(), backendB.rssKib() };
+        List<Load.Result> results = load.finish(Duration.ofSeconds(180));
+        long[] end = { web.rssKib(), backendA.rssKib(), backendB.rssKib() };
+        double seconds = (System.nanoTime() - started) / 1e9;
+
+        Map<Integer, Integer> byStatus = Load.countByStatus(results);
+        record(String.format("%d requests, 32 clients, 1 web + 2 backends: by status %s in %.1f s (%.0f req/s); RSS KiB after "
+                + "the first quarter web/backend/backend %s, at the end %s", results.size(), byStatus, seconds,
+                results.size() / seconds, java.util.Arrays.toString(firstQuarter), java.util.Arrays.toString(end)));
+        assertEquals(Map.of(200, total), byStatus);
+        for (int i = 0; i < 3; i++) {
+            // a JVM's resident set settles once its heap is in use; growth past that would be a leak
+            assertTrue(end[i] <= firstQuarter[i] * 1.15 + 16 * 1024, "RSS grew from " + firstQuarter[i] + " to " + end[i] + " KiB");
+        }
+    }
+}
