@@ -37,6 +37,14 @@ public class FoowebBeans implements CamelConfiguration {
         return NatsConnector.connect(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis));
     }
 
+    @BindToRegistry(value = "natsRequester", lazy = true)
+    public NatsRequester natsRequester(
+            @BeanInject("natsConnection") Connection natsConnection,
+            @PropertyInject("fooweb.nats.subject") String subject,
+            @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis) {
+        return new NatsRequester(natsConnection, subject, Duration.ofMillis(requestTimeoutMillis));
+    }
+
     @BindToRegistry(value = "natsConsumerErrors", lazy = true)
     public NatsConsumerErrors natsConsumerErrors(@BeanInject("natsConnection") Connection natsConnection) {
         return new NatsConsumerErrors(natsConnection);

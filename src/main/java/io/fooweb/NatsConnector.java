@@ -39,8 +39,10 @@ public final class NatsConnector {
                 .reconnectWait(reconnectWait)
                 .maxReconnects(-1)
                 // no reconnect buffer: a request made while disconnected fails at once (503) instead of being
-                // delivered late, as stale work, after its caller already got an error
-                .reconnectBufferSize(0)
+                // delivered late, as stale work, after its caller already got an error. 1 byte holds no message;
+                // 0 would say the same, but with 0 jnats 2.24.1 stops delivering replies after a reconnect once a
+                // connection has several subscriptions (measured; see the fault tests)
+                .reconnectBufferSize(1)
                 // a request to a subject nobody serves fails at once instead of waiting for the timeout
                 .reportNoResponders()
                 // jnats cancels requests older than this interval; it must not cut requests short of their timeout

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 
 import io.fooweb.fixture.FoowebProcess;
 import io.fooweb.fixture.FreePort;
+import io.fooweb.fixture.Http;
 import io.fooweb.fixture.Load;
 import io.fooweb.fixture.NatsServer;
 import org.junit.jupiter.api.AfterEach;
@@ -48,8 +49,9 @@ class FaultToleranceIT {
     }
 
     private static void awaitServing(FoowebProcess web) {
+        Http http = web.http();
         await("web serving").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
-                .until(() -> web.http().postForm("/etc/hostname").statusCode() == 200);
+                .until(() -> http.postForm("/etc/hostname").statusCode() == 200);
     }
 
     @Test
@@ -138,12 +140,13 @@ class FaultToleranceIT {
         NatsServer nats = keep(NatsServer.onPort(FreePort.next()));
         FoowebProcess backend = keep(FoowebProcess.start("backend", nats.url()));
         FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
-        assertEquals(503, web.http().postForm("/etc/hostname").statusCode());
+        Http http = web.http();
+        assertEquals(503, http.postForm("/etc/hostname").statusCode());
 
         nats.start();
         long up = System.nanoTime();
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
-                .until(() -> web.http().postForm("/etc/hostname").statusCode() == 200);
+                .until(() -> http.postForm("/etc/hostname").statusCode() == 200);
         long servedAfter = (System.nanoTime() - up) / 1_000_000;
 
         record("web and backend started with NATS down: first success " + servedAfter + " ms after nats-server was up");
@@ -171,16 +174,18 @@ class FaultToleranceIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> load.answered() >= 500);
         node[0].kill();
         long killed = System.nanoTime();
-        int atKill = load.answered();
-        await().atMost(Duration.ofSeconds(15)).until(() -> load.answered() >= atKill + 500);
+        // a fresh request every 10 ms: how soon does a new request succeed again?
+        Http probe = web.http();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> probe.postForm("/etc/hostname").statusCode() == 200);
+        long servingAgain = System.nanoTime() - killed;
+        int atRecovery = load.answered();
+        await().atMost(Duration.ofSeconds(15)).until(() -> load.answered() >= atRecovery + 500);
         List<Load.Result> results = load.stop();
 
-        long lastFailure = results.stream().filter(r -> r.status() != 200).mapToLong(Load.Result::finishedNanos).max().orElse(killed);
-        long servingAgain = results.stream().filter(r -> r.status() == 200 && r.finishedNanos() > lastFailure)
-                .mapToLong(Load.Result::finishedNanos).min().orElseThrow() - killed;
         Map<Integer, Integer> byStatus = Load.countByStatus(results);
         record("3-node cluster, node A (the web's) killed under load, 4 clients: " + results.size() + " requests, by status "
-                + byStatus + ", serving again " + servingAgain / 1_000_000 + " ms after the kill");
+                + byStatus + ", a new request succeeded again " + servingAgain / 1_000_000 + " ms after the kill");
         assertTrue(servingAgain < 2_000_000_000L, servingAgain / 1_000_000 + " ms");
     }
 
@@ -192,6 +197,8 @@ class FaultToleranceIT {
         FoowebProcess backendB = keep(FoowebProcess.start("backend", nats.url()));
         FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
         awaitServing(web);
+        // warm up (JIT, heap sizing), so that what follows measures steady state
+        Load.start(web.httpPort(), 32, 5_000, "/etc/hostname").finish(Duration.ofSeconds(120));
 
         long started = System.nanoTime();
         Load load = keep(Load.start(web.httpPort(), 32, total, "/etc/hostname"));
