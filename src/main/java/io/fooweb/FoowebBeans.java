@@ -3,7 +3,7 @@ package io.fooweb;
 import java.net.InetAddress;
 import java.time.Duration;
 
-import io.nats.client.Connection;
+import io.vertx.core.VertxOptions;
 import org.apache.camel.BeanInject;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -22,37 +22,46 @@ public class FoowebBeans implements CamelConfiguration {
         PropertiesComponent properties = context.getPropertiesComponent();
         int concurrency = Integer.parseInt(properties.resolveProperty("fooweb.backend.concurrency").orElse("4"));
         int shutdownTimeout = Integer.parseInt(properties.resolveProperty("camel.main.shutdownTimeout").orElse("10"));
-        context.getManagementStrategy().addEventNotifier(new BackendWorkers(concurrency));
+        context.getManagementStrategy().addEventNotifier(new NatsStartup(concurrency));
         context.getManagementStrategy().addEventNotifier(
-                new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("natsConnection", Connection.class),
+                new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("nats", NatsConnector.class),
                         Duration.ofSeconds(shutdownTimeout)));
     }
 
-    @BindToRegistry(value = "natsConnection", lazy = true, destroyMethod = "close")
-    public Connection natsConnection(
+    @BindToRegistry(value = "nats", lazy = true, destroyMethod = "close")
+    public NatsConnector nats(
             @PropertyInject("fooweb.nats.servers") String servers,
             @PropertyInject("fooweb.nats.connection-name") String connectionName,
             @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis,
-            @PropertyInject("fooweb.nats.reconnect-wait") long reconnectWaitMillis) throws Exception {
-        return NatsConnector.connect(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis));
+            @PropertyInject("fooweb.nats.reconnect-wait") long reconnectWaitMillis) {
+        return new NatsConnector(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis));
     }
 
     @BindToRegistry(value = "natsRequester", lazy = true)
     public NatsRequester natsRequester(
-            @BeanInject("natsConnection") Connection natsConnection,
+            @BeanInject("nats") NatsConnector nats,
             @PropertyInject("fooweb.nats.subject") String subject,
             @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis) {
-        return new NatsRequester(natsConnection, subject, Duration.ofMillis(requestTimeoutMillis));
+        return new NatsRequester(nats, subject, Duration.ofMillis(requestTimeoutMillis));
     }
 
     @BindToRegistry(value = "natsConsumerErrors", lazy = true)
-    public NatsConsumerErrors natsConsumerErrors(@BeanInject("natsConnection") Connection natsConnection) {
-        return new NatsConsumerErrors(natsConnection);
+    public NatsConsumerErrors natsConsumerErrors(@BeanInject("nats") NatsConnector nats) {
+        return new NatsConsumerErrors(nats);
     }
 
     @BindToRegistry("natsHeaderFilter")
     public HeaderFilterStrategy natsHeaderFilter() {
         return new HeaderAllowList(ReplyEnvelope.REQUEST_HEADER);
+    }
+
+    /**
+     * platform-http runs each request on a Vert.x worker thread that waits for the backend's reply, so the worker pool
+     * (Vert.x default: 20) caps how many requests a web serves at once.
+     */
+    @BindToRegistry("vertxOptions")
+    public VertxOptions vertxOptions(@PropertyInject("fooweb.web.worker-threads") int workerThreads) {
+        return new VertxOptions().setWorkerPoolSize(workerThreads);
     }
 
     @BindToRegistry("requestCounter")
@@ -73,7 +82,7 @@ public class FoowebBeans implements CamelConfiguration {
     }
 
     @BindToRegistry(value = "replyEnvelope", lazy = true)
-    public ReplyEnvelope replyEnvelope(@BeanInject("natsConnection") Connection natsConnection) throws Exception {
-        return new ReplyEnvelope(natsConnection, InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid());
+    public ReplyEnvelope replyEnvelope(@BeanInject("nats") NatsConnector nats) throws Exception {
+        return new ReplyEnvelope(nats, InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid());
     }
 }

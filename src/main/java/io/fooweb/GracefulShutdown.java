@@ -27,11 +27,11 @@ public class GracefulShutdown extends EventNotifierSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(GracefulShutdown.class);
 
-    private final Supplier<Connection> connection;
+    private final Supplier<NatsConnector> nats;
     private final Duration timeout;
 
-    public GracefulShutdown(Supplier<Connection> connection, Duration timeout) {
-        this.connection = connection;
+    public GracefulShutdown(Supplier<NatsConnector> nats, Duration timeout) {
+        this.nats = nats;
         this.timeout = timeout;
     }
 
@@ -47,13 +47,20 @@ public class GracefulShutdown extends EventNotifierSupport {
                 getCamelContext().getRouteController().stopRoute(route.getRouteId(), timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
-        Connection connection = this.connection.get();
-        if (connection.getStatus() != Connection.Status.CONNECTED) {
-            connection.close();
+        NatsConnector nats = this.nats.get();
+        Connection connection = nats.connectionOrNull();
+        if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
+            nats.close();
             return;
         }
         LOG.info("Draining the NATS connection (at most {} s)", timeout.toSeconds());
-        boolean drained = connection.drain(timeout).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        LOG.info(drained ? "NATS connection drained" : "NATS drain timed out; closing");
+        try {
+            boolean drained = connection.drain(timeout).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            LOG.info(drained ? "NATS connection drained" : "NATS drain timed out; closing");
+        } catch (Exception e) {
+            LOG.warn("NATS drain failed ({}); closing", e.toString());
+        } finally {
+            nats.close();
+        }
     }
 }

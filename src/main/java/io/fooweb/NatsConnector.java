@@ -1,14 +1,13 @@
 package io.fooweb;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
-import io.nats.client.Consumer;
 import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -16,21 +15,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens the one NATS connection a process shares between all its {@code nats:} endpoints.
+ * The one NATS connection a process shares between all its NATS users.
  * <p>
- * The process must start while NATS is down and begin serving when it comes up, so the connection is opened
- * asynchronously with reconnect-on-connect: the connection object is handed out after its first attempt, connected or
- * not, and jnats keeps retrying (fooweb.nats.reconnect-wait), forever. Subscriptions made meanwhile are sent once it connects.
+ * The process must start while NATS is down and begin serving when it comes up, so the first connect is retried in
+ * the background every {@code reconnectWait} until it succeeds; once connected, jnats reconnects by itself, forever.
+ * (jnats' own reconnect-on-connect mode is not used: a connection whose first attempt failed sometimes stops
+ * delivering replies after it connects; measured with jnats 2.24.1.)
  */
-public final class NatsConnector {
+public class NatsConnector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NatsConnector.class);
 
-    private NatsConnector() {
+    private final Options options;
+    private final Duration retryWait;
+    private final CompletableFuture<Connection> connected = new CompletableFuture<>();
+    private final Thread connecting;
+    private volatile boolean closed;
+
+    public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait) {
+        this.options = options(servers, connectionName, requestTimeout, reconnectWait);
+        this.retryWait = reconnectWait;
+        this.connecting = new Thread(this::connectUntilConnected, "nats-connect-" + connectionName);
+        this.connecting.setDaemon(true);
+        this.connecting.start();
     }
 
-    public static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
-            ConnectionListener listener) {
+    static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait) {
+        ConnectionListener logEvents = (connection, event) ->
+                LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
         return new Options.Builder()
                 .servers(Arrays.stream(servers.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new))
                 .connectionName(connectionName)
@@ -41,30 +53,72 @@ public final class NatsConnector {
                 // no reconnect buffer: a request made while disconnected fails at once (503) instead of being
                 // delivered late, as stale work, after its caller already got an error. 1 byte holds no message;
                 // 0 would say the same, but with 0 jnats 2.24.1 stops delivering replies after a reconnect once a
-                // connection has several subscriptions (measured; see the fault tests)
+                // connection has several subscriptions (measured)
                 .reconnectBufferSize(1)
                 // a request to a subject nobody serves fails at once instead of waiting for the timeout
                 .reportNoResponders()
                 // jnats cancels requests older than this interval; it must not cut requests short of their timeout
                 .requestCleanupInterval(requestTimeout.multipliedBy(2))
-                .connectionListener(listener)
+                .connectionListener(logEvents)
                 .errorListener(new LoggingErrorListener())
                 .build();
     }
 
-    /** Connects, or starts reconnecting in the background if no server answers yet. */
-    public static Connection connect(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait)
-            throws Exception {
-        CompletableFuture<Connection> firstAttempt = new CompletableFuture<>();
-        ConnectionListener listener = (connection, event) -> {
-            LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
-            firstAttempt.complete(connection);
-        };
-        Nats.connectAsynchronously(options(servers, connectionName, requestTimeout, reconnectWait, listener), true);
-        try {
-            return firstAttempt.get(10, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("No answer from the NATS client for " + servers, e);
+    private void connectUntilConnected() {
+        boolean told = false;
+        while (!closed) {
+            try {
+                Connection connection = Nats.connect(options);
+                if (closed) {
+                    connection.close();
+                } else {
+                    connected.complete(connection);
+                }
+                return;
+            } catch (IOException e) {
+                if (!told) {
+                    LOG.warn("No NATS server answers at {} yet ({}); retrying every {} ms", options.getServers(), e.getMessage(),
+                            retryWait.toMillis());
+                    told = true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                Thread.sleep(retryWait.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** The connection, if it has connected at least once; null before that. */
+    public Connection connectionOrNull() {
+        return connected.getNow(null);
+    }
+
+    /** The connection, ready to use; IllegalStateException (a 503 to HTTP clients) while it is not. */
+    public Connection connection() {
+        Connection connection = connectionOrNull();
+        if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
+            throw new IllegalStateException("NATS connection is " + (connection == null ? "not established yet" : connection.getStatus()));
+        }
+        return connection;
+    }
+
+    /** Runs {@code action} once connected (at once if already connected), on the connecting thread. */
+    public void whenConnected(Consumer<Connection> action) {
+        connected.thenAccept(action);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        connecting.interrupt();
+        Connection connection = connectionOrNull();
+        if (connection != null) {
+            connection.close();
         }
     }
 
@@ -81,7 +135,7 @@ public final class NatsConnector {
         }
 
         @Override
-        public void slowConsumerDetected(Connection conn, Consumer consumer) {
+        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
             LOG.warn("NATS slow consumer: {} messages pending", consumer.getPendingMessageCount());
         }
     }

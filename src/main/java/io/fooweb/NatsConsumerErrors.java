@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 public class NatsConsumerErrors implements ExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.fooweb.backend");
-    private final Connection connection;
+    private final NatsConnector nats;
 
-    public NatsConsumerErrors(Connection connection) {
-        this.connection = connection;
+    public NatsConsumerErrors(NatsConnector nats) {
+        this.nats = nats;
     }
 
     @Override
@@ -31,7 +31,8 @@ public class NatsConsumerErrors implements ExceptionHandler {
 
     @Override
     public void handleException(String message, Exchange exchange, Throwable exception) {
-        if (exception instanceof IllegalStateException && connection.getStatus() == Connection.Status.CLOSED) {
+        Connection connection = nats.connectionOrNull();
+        if (exception instanceof IllegalStateException && connection != null && connection.getStatus() == Connection.Status.CLOSED) {
             LOG.debug("{} after the NATS connection closed: {}", message, exception.toString());
         } else {
             LOG.warn("NATS consumer: {}", message, exception);

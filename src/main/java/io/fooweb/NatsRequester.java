@@ -26,20 +26,18 @@ import io.nats.client.impl.NatsMessage;
  */
 public class NatsRequester {
 
-    private final Connection connection;
+    private final NatsConnector nats;
     private final String subject;
     private final Duration timeout;
 
-    public NatsRequester(Connection connection, String subject, Duration timeout) {
-        this.connection = connection;
+    public NatsRequester(NatsConnector nats, String subject, Duration timeout) {
+        this.nats = nats;
         this.subject = subject;
         this.timeout = timeout;
     }
 
     public byte[] request(byte[] payload) throws Exception {
-        if (connection.getStatus() != Connection.Status.CONNECTED) {
-            throw new IllegalStateException("NATS connection is " + connection.getStatus());
-        }
+        Connection connection = nats.connection();
         // only our own header travels: it asks our backend for the status line (ReplyEnvelope)
         Headers headers = new Headers().add(ReplyEnvelope.REQUEST_HEADER, "1");
         CompletableFuture<Message> reply = connection.request(

@@ -30,11 +30,11 @@ public class ReplyEnvelope {
     private static final byte[] MAGIC = "FOOWEB/1 ".getBytes(StandardCharsets.US_ASCII);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Connection connection;
+    private final NatsConnector nats;
     private final String backendId;
 
-    public ReplyEnvelope(Connection connection, String backendId) {
-        this.connection = connection;
+    public ReplyEnvelope(NatsConnector nats, String backendId) {
+        this.nats = nats;
         this.backendId = backendId;
     }
 
@@ -64,7 +64,8 @@ public class ReplyEnvelope {
     }
 
     private int maxPayload() {
-        long serverLimit = connection.getMaxPayload();
+        Connection connection = nats.connectionOrNull();
+        long serverLimit = connection == null ? 0 : connection.getMaxPayload();
         return serverLimit > 0 ? (int) Math.min(serverLimit, Integer.MAX_VALUE) : Integer.MAX_VALUE;
     }
 

@@ -1,0 +1,55 @@
+package io.fooweb;
+
+import io.nats.client.Connection;
+import org.apache.camel.builder.TemplatedRouteBuilder;
+import org.apache.camel.model.Model;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Once Camel has started: connect to NATS, and when connected bind the connection as {@code natsConnection} for the
+ * camel-nats endpoints and start {@code concurrency} backend workers from the {@code backend-worker} route template.
+ * <p>
+ * A camel-nats consumer handles one message at a time, so several workers let one backend serve several requests at
+ * once (a slow read does not stall the queue behind it). Where the template is not loaded (web role), no worker
+ * starts: which route files load is what decides the role.
+ */
+public class NatsStartup extends EventNotifierSupport {
+
+    static final String TEMPLATE = "backend-worker";
+    private static final Logger LOG = LoggerFactory.getLogger(NatsStartup.class);
+
+    private final int concurrency;
+
+    public NatsStartup(int concurrency) {
+        this.concurrency = concurrency;
+    }
+
+    @Override
+    public boolean isEnabled(CamelEvent event) {
+        return event instanceof CamelEvent.CamelContextStartedEvent;
+    }
+
+    @Override
+    public void notify(CamelEvent event) {
+        NatsConnector nats = getCamelContext().getRegistry().lookupByNameAndType("nats", NatsConnector.class);
+        nats.whenConnected(this::startWorkers);
+    }
+
+    private void startWorkers(Connection connection) {
+        getCamelContext().getRegistry().bind("natsConnection", connection);
+        Model model = getCamelContext().getCamelContextExtension().getContextPlugin(Model.class);
+        if (model.getRouteTemplateDefinition(TEMPLATE) == null || !getCamelContext().isStarted()) {
+            return;
+        }
+        for (int worker = 1; worker <= concurrency; worker++) {
+            TemplatedRouteBuilder.builder(getCamelContext(), TEMPLATE)
+                    .routeId(TEMPLATE + "-" + worker)
+                    .parameter("worker", worker)
+                    .add();
+        }
+        LOG.info("Started {} backend workers", concurrency);
+    }
+}
