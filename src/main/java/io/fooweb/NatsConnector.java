@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.nats.client.Connection;
@@ -25,12 +28,18 @@ import org.slf4j.LoggerFactory;
 public class NatsConnector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NatsConnector.class);
+    private static final Duration WATCHDOG_INTERVAL = Duration.ofMillis(200);
+    // a writer blocked on a slow socket also sends nothing for a while; only a longer silence counts as lost
+    private static final int STALLED_CHECKS = 3;
 
     private final Options options;
     private final Duration retryWait;
     private final CompletableFuture<Connection> connected = new CompletableFuture<>();
     private final Thread connecting;
     private volatile boolean closed;
+    private final ScheduledExecutorService watchdog;
+    private long bytesSentAtLastCheck = -1;
+    private int stalledChecks;
 
     public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait) {
         this.options = options(servers, connectionName, requestTimeout, reconnectWait);
@@ -38,6 +47,13 @@ public class NatsConnector implements AutoCloseable {
         this.connecting = new Thread(this::connectUntilConnected, "nats-connect-" + connectionName);
         this.connecting.setDaemon(true);
         this.connecting.start();
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "nats-writer-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.watchdog.scheduleWithFixedDelay(this::checkWriterProgress, WATCHDOG_INTERVAL.toMillis(), WATCHDOG_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait) {
@@ -93,6 +109,35 @@ public class NatsConnector implements AutoCloseable {
         }
     }
 
+    /**
+     * jnats 2.24.1 can lose its writer after a reconnect: the status says CONNECTED, replies still arrive, but
+     * everything published from then on stays in the outgoing queue, so every request times out (seen in about one
+     * of six NATS restarts on two busy cores; nothing recovers it by itself). A queue that holds messages while no byte is
+     * sent for several checks in a row is that case, and a forced reconnect starts a new writer.
+     */
+    private void checkWriterProgress() {
+        Connection connection = connectionOrNull();
+        if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
+            stalledChecks = 0;
+            return;
+        }
+        long sent = connection.getStatistics().getOutBytes();
+        boolean stalled = connection.outgoingPendingMessageCount() > 0 && sent == bytesSentAtLastCheck;
+        bytesSentAtLastCheck = sent;
+        stalledChecks = stalled ? stalledChecks + 1 : 0;
+        if (stalledChecks >= STALLED_CHECKS) {
+            stalledChecks = 0;
+            LOG.warn("NATS connection has stopped sending ({} messages waiting); reconnecting", connection.outgoingPendingMessageCount());
+            try {
+                connection.forceReconnect();
+            } catch (IOException e) {
+                LOG.warn("NATS forced reconnect failed: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** The connection, if it has connected at least once; null before that. */
     public Connection connectionOrNull() {
         return connected.getNow(null);
@@ -107,6 +152,12 @@ public class NatsConnector implements AutoCloseable {
         return connection;
     }
 
+    /** Connected: what readiness means for this process. */
+    public boolean isReady() {
+        Connection connection = connectionOrNull();
+        return connection != null && connection.getStatus() == Connection.Status.CONNECTED;
+    }
+
     /** Runs {@code action} once connected (at once if already connected), on the connecting thread. */
     public void whenConnected(Consumer<Connection> action) {
         connected.thenAccept(action);
@@ -116,6 +167,7 @@ public class NatsConnector implements AutoCloseable {
     public void close() throws InterruptedException {
         closed = true;
         connecting.interrupt();
+        watchdog.shutdownNow();
         Connection connection = connectionOrNull();
         if (connection != null) {
             connection.close();
