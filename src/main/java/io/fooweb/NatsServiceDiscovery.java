@@ -2,8 +2,10 @@ package io.fooweb;
 
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -59,14 +61,10 @@ public class NatsServiceDiscovery {
             BackendStats stats) {
         this.version = version;
         this.description = description;
-        this.metadata = Map.copyOf(metadata);
+        this.metadata = Collections.unmodifiableMap(new TreeMap<>(metadata));
         // ADR-32 endpoint names are [A-Za-z0-9_-]+; the default subject fooweb_req already is one
         this.endpoint = new EndpointInfo(subject.replaceAll("[^A-Za-z0-9_-]", "_"), subject, queue, null);
         this.stats = stats;
-    }
-
-    public String id() {
-        return id;
     }
 
     /** Subscribes the discovery subjects; answers from now on. */

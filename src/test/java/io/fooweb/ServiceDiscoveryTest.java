@@ -2,28 +2,24 @@ package io.fooweb;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-
-import javax.xml.parsers.DocumentBuilderFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fooweb.fixture.FoowebEnvironment;
 import io.fooweb.fixture.FreePort;
 import io.fooweb.fixture.Http;
+import io.fooweb.fixture.NatsMicro;
+import io.fooweb.fixture.Pom;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
-import io.nats.client.Subscription;
 import org.apache.camel.main.Main;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.AfterEach;
@@ -31,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import static io.fooweb.fixture.NatsMicro.ids;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,9 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The NATS service API (ADR-32) of the backends, asked the way {@code nats micro ls|info|stats} asks: a plain jnats
- * client publishes to a $SRV subject with its own inbox as the reply subject and collects every answer that arrives
- * before a short deadline. Both roles run in this process; further backends and a web start as more Camel Mains.
+ * The NATS service API (ADR-32) of the backends, asked the way {@code nats micro ls|info|stats} asks ({@link NatsMicro}:
+ * a plain jnats client collecting every answer within a short deadline). Both roles run in this process; further
+ * backends and a web start as more Camel Mains. JarProcessesIT asks separate backend processes.
  */
 @CamelMainTest(mainClass = FoowebMain.class)
 class ServiceDiscoveryTest {
@@ -49,7 +46,6 @@ class ServiceDiscoveryTest {
     static FoowebEnvironment env = new FoowebEnvironment();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration GATHER = Duration.ofMillis(500);
     private static final List<String> VERBS = List.of("PING", "INFO", "STATS");
     // the io.nats.micro.v1 schemas' patterns
     private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9_-]+$");
@@ -74,22 +70,8 @@ class ServiceDiscoveryTest {
         client.close();
     }
 
-    /** Asks once, and collects what answers within the deadline (the scatter-gather `nats micro` does). */
-    List<JsonNode> gather(String subject) throws Exception {
-        String inbox = client.createInbox();
-        Subscription replies = client.subscribe(inbox);
-        client.publish(subject, inbox, new byte[0]);
-        List<JsonNode> answers = new ArrayList<>();
-        long deadline = System.nanoTime() + GATHER.toNanos();
-        for (long left = GATHER.toNanos(); left > 0; left = deadline - System.nanoTime()) {
-            Message answer = replies.nextMessage(Duration.ofNanos(left));
-            // with nobody subscribed, the server answers once with a no-responders status: not a service
-            if (answer != null && !answer.isStatusMessage()) {
-                answers.add(JSON.readTree(answer.getData()));
-            }
-        }
-        replies.unsubscribe();
-        return answers;
+    List<JsonNode> gather(String subject) {
+        return new NatsMicro(client).gather(subject);
     }
 
     /** The answer of this process's backend, asked on its own instance subject. */
@@ -99,18 +81,9 @@ class ServiceDiscoveryTest {
         return answers.get(0);
     }
 
-    static Set<String> ids(List<JsonNode> answers) {
-        return answers.stream().map(answer -> answer.get("id").asText()).collect(Collectors.toSet());
-    }
-
-    static String pomVersion() throws Exception {
-        return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile())
-                .getDocumentElement().getElementsByTagName("version").item(0).getTextContent();
-    }
-
     @Test
     void pingInfoAndStatsAnswerOnAllThreeSubjects() throws Exception {
-        String version = pomVersion();
+        String version = Pom.version();
         for (String verb : VERBS) {
             for (String subject : List.of("$SRV." + verb, "$SRV." + verb + ".fooweb", "$SRV." + verb + ".fooweb." + id)) {
                 List<JsonNode> answers = gather(subject);
