@@ -1,7 +1,11 @@
 package io.fooweb;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
 
 import io.vertx.core.VertxOptions;
 import org.apache.camel.BeanInject;
@@ -83,6 +87,40 @@ public class FoowebBeans implements CamelConfiguration {
 
     @BindToRegistry(value = "replyEnvelope", lazy = true)
     public ReplyEnvelope replyEnvelope(@BeanInject("nats") NatsConnector nats) throws Exception {
-        return new ReplyEnvelope(nats, InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid());
+        return new ReplyEnvelope(nats, backendId());
+    }
+
+    /** Request statistics of the backend workers: the route policy of the backend-worker template. */
+    @BindToRegistry(value = "backendStats", lazy = true)
+    public BackendStats backendStats() {
+        return new BackendStats();
+    }
+
+    /** This backend's instance of the fooweb service in the NATS service API; NatsStartup starts it. */
+    @BindToRegistry(value = "natsServiceDiscovery", lazy = true)
+    public NatsServiceDiscovery natsServiceDiscovery(
+            @BeanInject("backendStats") BackendStats stats,
+            @PropertyInject("fooweb.nats.subject") String subject,
+            @PropertyInject("fooweb.nats.queue") String queue,
+            @PropertyInject("fooweb.backend.concurrency") int concurrency) throws Exception {
+        return new NatsServiceDiscovery(projectVersion(), "fooweb backend: reads the file a request names and replies with its bytes",
+                subject, queue, Map.of("backend", backendId(), "workers", String.valueOf(concurrency)), stats);
+    }
+
+    /** Names this backend process in replies and in the service API: host:pid. */
+    private static String backendId() throws Exception {
+        return InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid();
+    }
+
+    /** The pom's version, which the build writes into io/fooweb/version.properties; 0.0.0 where that did not run (JBang). */
+    private static String projectVersion() throws IOException {
+        Properties version = new Properties();
+        try (InputStream in = FoowebBeans.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                version.load(in);
+            }
+        }
+        String value = version.getProperty("version", "");
+        return value.isEmpty() || value.startsWith("$") ? "0.0.0" : value;
     }
 }

@@ -10,11 +10,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Once Camel has started: connect to NATS, and when connected bind the connection as {@code natsConnection} for the
- * camel-nats endpoints and start {@code concurrency} backend workers from the {@code backend-worker} route template.
+ * camel-nats endpoints, start {@code concurrency} backend workers from the {@code backend-worker} route template, and
+ * make the backend discoverable through the NATS service API ({@link NatsServiceDiscovery}).
  * <p>
  * A camel-nats consumer handles one message at a time, so several workers let one backend serve several requests at
  * once (a slow read does not stall the queue behind it). Where the template is not loaded (web role), no worker
- * starts: which route files load is what decides the role.
+ * starts and no service registers: which route files load is what decides the role.
  */
 public class NatsStartup extends EventNotifierSupport {
 
@@ -51,5 +52,6 @@ public class NatsStartup extends EventNotifierSupport {
                     .add();
         }
         LOG.info("Started {} backend workers", concurrency);
+        getCamelContext().getRegistry().lookupByNameAndType("natsServiceDiscovery", NatsServiceDiscovery.class).start(connection);
     }
 }

@@ -1,20 +1,26 @@
 package io.fooweb;
 
+import java.net.InetAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fooweb.fixture.FoowebProcess;
 import io.fooweb.fixture.FreePort;
 import io.fooweb.fixture.Http;
+import io.fooweb.fixture.NatsMicro;
 import io.fooweb.fixture.NatsServer;
+import io.fooweb.fixture.Pom;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
@@ -29,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * The packaged jar as separate OS processes: one web and two backends on one nats-server, and the original's plain
- * wire format in both directions.
+ * The packaged jar as separate OS processes: one web and two backends on one nats-server, the original's plain
+ * wire format in both directions, and the backends' NATS service API.
  */
 class JarProcessesIT {
 
@@ -74,6 +80,23 @@ class JarProcessesIT {
             }
         }
         assertEquals(Set.of(backendA.pid(), backendB.pid()), answeredBy);
+    }
+
+    @Test
+    void everyBackendProcessIsAnInstanceOfTheFoowebServiceAndTheWebIsNone() throws Exception {
+        NatsMicro micro = new NatsMicro(client);
+        String host = InetAddress.getLocalHost().getHostName();
+        await("backends registered").atMost(Duration.ofSeconds(10)).until(() -> micro.gather("$SRV.PING.fooweb").size() == 2);
+
+        List<JsonNode> answers = micro.gather("$SRV.INFO.fooweb");
+
+        assertEquals(2, NatsMicro.ids(answers).size(), answers.toString());
+        assertEquals(Set.of(host + ":" + backendA.pid(), host + ":" + backendB.pid()),
+                answers.stream().map(info -> info.get("metadata").get("backend").asText()).collect(Collectors.toSet()));
+        for (JsonNode info : answers) {
+            assertEquals(Pom.version(), info.get("version").asText(), "the packaged jar's version: " + info);
+        }
+        assertEquals(NatsMicro.ids(answers), NatsMicro.ids(micro.gather("$SRV.PING")), "no other process answers");
     }
 
     @Test
