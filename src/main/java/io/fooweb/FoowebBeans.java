@@ -22,7 +22,7 @@ import org.apache.camel.spi.PropertiesComponent;
 public class FoowebBeans implements CamelConfiguration {
 
     @Override
-    public void configure(CamelContext context) {
+    public void configure(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         int concurrency = Integer.parseInt(properties.resolveProperty("fooweb.backend.concurrency").orElse("4"));
         int shutdownTimeout = Integer.parseInt(properties.resolveProperty("camel.main.shutdownTimeout").orElse("10"));
@@ -30,6 +30,11 @@ public class FoowebBeans implements CamelConfiguration {
         context.getManagementStrategy().addEventNotifier(
                 new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("nats", NatsConnector.class),
                         Duration.ofSeconds(shutdownTimeout)));
+        // create the NATS connector while Camel starts, so that a setting it cannot use (credentials in a URL, an
+        // unreadable .creds file, a wrong keystore password) stops every role at startup: the web's routes create it
+        // anyway, but the backend's workers wait for the connection, so a backend would otherwise run on without NATS
+        context.addStartupListener((camelContext, alreadyStarted) ->
+                camelContext.getRegistry().lookupByNameAndType("nats", NatsConnector.class));
     }
 
     @BindToRegistry(value = "nats", lazy = true, destroyMethod = "close")
@@ -37,8 +42,24 @@ public class FoowebBeans implements CamelConfiguration {
             @PropertyInject("fooweb.nats.servers") String servers,
             @PropertyInject("fooweb.nats.connection-name") String connectionName,
             @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis,
-            @PropertyInject("fooweb.nats.reconnect-wait") long reconnectWaitMillis) {
-        return new NatsConnector(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis));
+            @PropertyInject("fooweb.nats.reconnect-wait") long reconnectWaitMillis,
+            @BeanInject("natsSecurity") NatsSecurity security) {
+        return new NatsConnector(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis),
+                security);
+    }
+
+    /** Authentication and TLS of the NATS connection; every setting empty by default (not used). */
+    @BindToRegistry(value = "natsSecurity", lazy = true)
+    public NatsSecurity natsSecurity(
+            @PropertyInject("fooweb.nats.token") String token,
+            @PropertyInject("fooweb.nats.user") String user,
+            @PropertyInject("fooweb.nats.password") String password,
+            @PropertyInject("fooweb.nats.creds") String creds,
+            @PropertyInject("fooweb.nats.tls.truststore") String truststore,
+            @PropertyInject("fooweb.nats.tls.truststore-password") String truststorePassword,
+            @PropertyInject("fooweb.nats.tls.keystore") String keystore,
+            @PropertyInject("fooweb.nats.tls.keystore-password") String keystorePassword) {
+        return new NatsSecurity(token, user, password, creds, truststore, truststorePassword, keystore, keystorePassword);
     }
 
     @BindToRegistry(value = "natsRequester", lazy = true)

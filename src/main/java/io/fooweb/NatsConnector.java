@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * the background every {@code reconnectWait} until it succeeds; once connected, jnats reconnects by itself, forever.
  * (jnats' own reconnect-on-connect mode is not used: a connection whose first attempt failed sometimes stops
  * delivering replies after it connects; measured with jnats 2.24.1.)
+ * <p>
+ * How it authenticates and whether it uses TLS is {@link NatsSecurity}'s business. Credentials are refused here when
+ * they come inside a server URL, because URLs are logged.
  */
 public class NatsConnector implements AutoCloseable {
 
@@ -41,9 +44,11 @@ public class NatsConnector implements AutoCloseable {
     private long bytesSentAtLastCheck = -1;
     private int stalledChecks;
 
-    public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait) {
-        this.options = options(servers, connectionName, requestTimeout, reconnectWait);
+    public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
+            NatsSecurity security) {
+        this.options = options(servers, connectionName, requestTimeout, reconnectWait, security);
         this.retryWait = reconnectWait;
+        LOG.info("NATS connection '{}' to {}: {}", connectionName, options.getServers(), security);
         this.connecting = new Thread(this::connectUntilConnected, "nats-connect-" + connectionName);
         this.connecting.setDaemon(true);
         this.connecting.start();
@@ -56,11 +61,13 @@ public class NatsConnector implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait) {
+    static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
+            NatsSecurity security) {
+        // the URLs carry no credentials (serverUrls), so logging them is safe
         ConnectionListener logEvents = (connection, event) ->
                 LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
-        return new Options.Builder()
-                .servers(Arrays.stream(servers.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new))
+        return security.applyTo(new Options.Builder())
+                .servers(serverUrls(servers))
                 .connectionName(connectionName)
                 .connectionTimeout(Duration.ofSeconds(2))
                 // never give up (camel-nats' defaults close the connection for good after ~2 minutes)
@@ -80,8 +87,24 @@ public class NatsConnector implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * The comma-separated server URLs. Credentials in a URL ({@code nats://user:password@host}, {@code nats://token@host})
+     * are refused: URLs appear in logs (connection events, jnats' errors, Camel's property summary), while the
+     * credential settings are kept out of them.
+     */
+    static String[] serverUrls(String servers) {
+        String[] urls = Arrays.stream(servers.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new);
+        for (String url : urls) {
+            if (url.contains("@")) {
+                throw new IllegalArgumentException("fooweb.nats.servers must not contain credentials (user:password@ or"
+                        + " token@): set fooweb.nats.user and fooweb.nats.password, or fooweb.nats.token, instead");
+            }
+        }
+        return urls;
+    }
+
     private void connectUntilConnected() {
-        boolean told = false;
+        String told = null;
         while (!closed) {
             try {
                 Connection connection = Nats.connect(options);
@@ -92,10 +115,11 @@ public class NatsConnector implements AutoCloseable {
                 }
                 return;
             } catch (IOException e) {
-                if (!told) {
-                    LOG.warn("No NATS server answers at {} yet ({}); retrying every {} ms", options.getServers(), e.getMessage(),
+                // once per reason: an unreachable server and refused credentials both show, without a line per retry
+                if (!String.valueOf(e.getMessage()).equals(told)) {
+                    LOG.warn("Cannot connect to NATS at {} yet ({}); retrying every {} ms", options.getServers(), e.getMessage(),
                             retryWait.toMillis());
-                    told = true;
+                    told = String.valueOf(e.getMessage());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
