@@ -1,0 +1,82 @@
+package io.fooweb;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import io.fooweb.fixture.FoowebProcess;
+import io.fooweb.fixture.FreePort;
+import io.fooweb.fixture.Http;
+import io.fooweb.fixture.NatsServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The management server of the packaged jar, per role, as operators run it: its port comes from
+ * CAMEL_MANAGEMENT_PORT (FoowebProcess gives every process a free one), and the backend role, which has no HTTP API,
+ * still opens it.
+ */
+class HealthProcessesIT {
+
+    NatsServer nats;
+    FoowebProcess process;
+
+    @AfterEach
+    void stop() {
+        if (process != null) {
+            process.stop();
+        }
+        if (nats != null) {
+            nats.stop();
+        }
+    }
+
+    @Test
+    void backendOpensTheManagementPortOnlyAndIsReadyOnceConnected() {
+        // NATS is not up yet: the backend starts anyway, live but not ready
+        nats = NatsServer.onPort(FreePort.next());
+        process = FoowebProcess.start("backend", nats.url());
+        Http management = process.management();
+
+        HttpResponse<String> ready = management.get("/observe/health/ready");
+        assertEquals(503, ready.statusCode(), ready.body());
+        assertTrue(ready.body().contains("NATS connection is NOT_CONNECTED_YET"), ready.body());
+        assertLive(management);
+
+        nats.start();
+        awaitReady(management);
+        assertLive(management);
+
+        // no HTTP API in the backend role: nothing on PORT, and the management server does not serve /req
+        assertFalse(FreePort.accepts(process.httpPort()), "the backend listens on PORT " + process.httpPort());
+        assertEquals(404, management.postForm("/etc/hostname").statusCode());
+    }
+
+    @Test
+    void webServesTheApiAndHealthOnSeparatePorts() {
+        nats = NatsServer.launch();
+        process = FoowebProcess.start("web", nats.url());
+        Http management = process.management();
+
+        awaitReady(management);
+        assertLive(management);
+        assertEquals(200, process.http().get("/stats").statusCode());
+        assertEquals(404, process.http().get("/observe/health/ready").statusCode());
+        assertEquals(404, management.get("/stats").statusCode());
+    }
+
+    private static void awaitReady(Http management) {
+        await("ready").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> management.get("/observe/health/ready").statusCode() == 200);
+    }
+
+    private static void assertLive(Http management) {
+        HttpResponse<String> live = management.get("/observe/health/live");
+        assertEquals(200, live.statusCode(), live.body());
+        assertEquals("UP", Http.json(live).get("status"), live.body());
+    }
+}
