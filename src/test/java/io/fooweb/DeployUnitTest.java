@@ -120,6 +120,7 @@ class DeployUnitTest {
         assertEquals("yes", unit.one("Service.NoNewPrivileges"));
         assertEquals("strict", unit.one("Service.ProtectSystem"));
         assertEquals("yes", unit.one("Service.ProtectHome"));
+        // every form POST creates camel-platform-http's upload directory under /tmp/camel: a /tmp of its own
         assertEquals("yes", unit.one("Service.PrivateTmp"));
         assertEquals("", unit.one("Service.CapabilityBoundingSet"));
         // the JIT compiler needs memory that is writable and executable
