@@ -2,11 +2,16 @@ package io.fooweb;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.fooweb.fixture.FoowebProcess;
 import io.fooweb.fixture.FreePort;
 import io.fooweb.fixture.Http;
 import io.fooweb.fixture.NatsServer;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +72,35 @@ class HealthProcessesIT {
         assertEquals(200, process.http().get("/stats").statusCode());
         assertEquals(404, process.http().get("/observe/health/ready").statusCode());
         assertEquals(404, management.get("/stats").statusCode());
+    }
+
+    @Test
+    void notReadyWhileShuttingDown() throws Exception {
+        nats = NatsServer.launch();
+        process = FoowebProcess.start("web", nats.url());
+        Http management = process.management();
+        awaitReady(management);
+
+        try (Connection client = Nats.connect(nats.url())) {
+            // a backend that takes every request and never answers: the web's request stays in flight until its
+            // timeout (2 s), and a graceful shutdown waits for it
+            CountDownLatch taken = new CountDownLatch(1);
+            client.createDispatcher(message -> taken.countDown()).subscribe("fooweb_req", "fooweb_queue");
+            client.flush(Duration.ofSeconds(2));
+            CompletableFuture<HttpResponse<String>> inFlight =
+                    CompletableFuture.supplyAsync(() -> process.http().postForm("/etc/hostname"));
+            assertTrue(taken.await(5, TimeUnit.SECONDS), "the request did not reach the backend");
+
+            // SIGTERM, as systemctl stop sends it
+            ProcessHandle.of(process.pid()).orElseThrow().destroy();
+
+            HttpResponse<String> ready = await("not ready").atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> management.get("/observe/health/ready"), r -> r.statusCode() == 503);
+            assertEquals("DOWN", Http.json(ready).get("status"), ready.body());
+            assertFalse(inFlight.isDone(), "the in-flight request was over before readiness turned DOWN");
+            // the request in flight still gets its answer (the backend's timeout) before the process exits
+            assertEquals(504, inFlight.get(10, TimeUnit.SECONDS).statusCode());
+        }
     }
 
     private static void awaitReady(Http management) {
