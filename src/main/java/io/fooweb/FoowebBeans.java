@@ -20,10 +20,11 @@ import org.apache.camel.spi.Registry;
 public class FoowebBeans implements CamelConfiguration {
 
     @Override
-    public void configure(CamelContext context) {
+    public void configure(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         int concurrency = Integer.parseInt(properties.resolveProperty("fooweb.backend.concurrency").orElse("4"));
         int shutdownTimeout = Integer.parseInt(properties.resolveProperty("camel.main.shutdownTimeout").orElse("10"));
+        context.addStartupListener(new HttpPortsBound());
         context.getManagementStrategy().addEventNotifier(new NatsStartup(concurrency));
         context.getManagementStrategy().addEventNotifier(
                 new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("nats", NatsConnector.class),

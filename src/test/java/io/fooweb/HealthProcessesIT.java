@@ -1,6 +1,8 @@
 package io.fooweb;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -101,6 +104,33 @@ class HealthProcessesIT {
             // the request in flight still gets its answer (the backend's timeout) before the process exits
             assertEquals(504, inFlight.get(10, TimeUnit.SECONDS).statusCode());
         }
+    }
+
+    @Test
+    void aSecondProcessOnTheSameManagementPortFailsToStart() throws Exception {
+        nats = NatsServer.launch();
+        process = FoowebProcess.start("web", nats.url());
+        awaitReady(process.management());
+
+        // a backend on the same machine that was not given a management port of its own
+        Path log = Path.of("target", "it-logs", "backend-port-taken-" + process.managementPort() + ".log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Path.of(System.getProperty("fooweb.jar", "target/fooweb.jar")).toAbsolutePath().toString(), "backend")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("FOOWEB_NATS_SERVERS", nats.url());
+        builder.environment().put("CAMEL_MANAGEMENT_PORT", String.valueOf(process.managementPort()));
+        Process second = builder.start();
+        try {
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS), "the second process is still running; see " + log);
+        } finally {
+            second.destroyForcibly();
+        }
+
+        // it stops at once with a failure status (systemd's Restart=on-failure retries) and says why ...
+        assertNotEquals(0, second.exitValue());
+        assertTrue(Files.readString(log).contains("Cannot listen on 0.0.0.0:" + process.managementPort()), "see " + log);
+        // ... instead of running on while the web answers its health probes
+        assertEquals(200, process.management().get("/observe/health/ready").statusCode());
     }
 
     private static void awaitReady(Http management) {
