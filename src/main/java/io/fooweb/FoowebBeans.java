@@ -14,8 +14,10 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.spi.HeaderFilterStrategy;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
 
 /** The beans the routes call, built from application.properties, and the lifecycle hooks around them. */
 @Configuration
@@ -26,6 +28,7 @@ public class FoowebBeans implements CamelConfiguration {
         PropertiesComponent properties = context.getPropertiesComponent();
         int concurrency = Integer.parseInt(properties.resolveProperty("fooweb.backend.concurrency").orElse("4"));
         int shutdownTimeout = Integer.parseInt(properties.resolveProperty("camel.main.shutdownTimeout").orElse("10"));
+        context.addStartupListener(new HttpPortsBound());
         context.getManagementStrategy().addEventNotifier(new NatsStartup(concurrency));
         context.getManagementStrategy().addEventNotifier(
                 new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("nats", NatsConnector.class),
@@ -73,6 +76,18 @@ public class FoowebBeans implements CamelConfiguration {
     @BindToRegistry(value = "natsConsumerErrors", lazy = true)
     public NatsConsumerErrors natsConsumerErrors(@BeanInject("nats") NatsConnector nats) {
         return new NatsConsumerErrors(nats);
+    }
+
+    /** Readiness at /observe/health/ready on the management server: DOWN while NATS is not connected. */
+    @BindToRegistry("natsHealthCheck")
+    public NatsHealthCheck natsHealthCheck(Registry registry) {
+        return new NatsHealthCheck(() -> registry.lookupByNameAndType("nats", NatsConnector.class));
+    }
+
+    /** Keeps /req and /stats on camel.server.port now that the management server has a port of its own. */
+    @BindToRegistry(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME)
+    public MainServerHttpEngine platformHttpEngine() {
+        return new MainServerHttpEngine();
     }
 
     @BindToRegistry("natsHeaderFilter")

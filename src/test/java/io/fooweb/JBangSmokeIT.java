@@ -74,6 +74,7 @@ class JBangSmokeIT {
                 // a safety net should this JVM die without stopping it; @AfterAll stops it long before
                 "--max-seconds=900",
                 "--prop=camel.server.port=" + httpPort,
+                "--prop=camel.management.port=" + FreePort.next(),
                 "--prop=fooweb.nats.servers=" + nats.url(),
                 "--prop=fooweb.backend.roots=" + HOSTNAME));
 
