@@ -17,7 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NatsHealthCheckTest {
 
     private static NatsConnector connector(String servers) {
-        return new NatsConnector(servers, "health-test", Duration.ofSeconds(2), Duration.ofMillis(100));
+        return connector(servers, NatsSecurity.NONE);
+    }
+
+    private static NatsConnector connector(String servers, NatsSecurity security) {
+        return new NatsConnector(servers, "health-test", Duration.ofSeconds(2), Duration.ofMillis(100), security);
     }
 
     @Test
@@ -41,7 +45,8 @@ class NatsHealthCheckTest {
     @Test
     void upWhenConnectedNamingTheServerWithoutCredentials() throws Exception {
         try (NatsServer server = NatsServer.launch("--user", "fooweb", "--pass", "s3cret");
-             NatsConnector nats = connector("nats://fooweb:s3cret@127.0.0.1:" + server.port())) {
+             NatsConnector nats = connector("nats://127.0.0.1:" + server.port(),
+                     new NatsSecurity("", "fooweb", "s3cret", "", "", "", "", ""))) {
             NatsHealthCheck check = new NatsHealthCheck(() -> nats);
 
             HealthCheck.Result result = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
