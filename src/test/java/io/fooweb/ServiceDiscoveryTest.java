@@ -220,12 +220,14 @@ class ServiceDiscoveryTest {
     private static Main start(String role, int httpPort) {
         Main main = new Main(FoowebMain.class);
         FoowebMain.configure(main, role);
-        // system properties win over a Main's own settings, and FoowebEnvironment's carry the first web's port
-        String shared = System.setProperty("camel.server.port", String.valueOf(httpPort));
+        // system properties win over a Main's own settings, and FoowebEnvironment's carry the first web's ports
+        String sharedHttp = System.setProperty("camel.server.port", String.valueOf(httpPort));
+        String sharedManagement = System.setProperty("camel.management.port", String.valueOf(FreePort.next()));
         try {
             main.start();
         } finally {
-            System.setProperty("camel.server.port", shared);
+            System.setProperty("camel.server.port", sharedHttp);
+            System.setProperty("camel.management.port", sharedManagement);
         }
         return main;
     }
