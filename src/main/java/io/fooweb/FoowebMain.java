@@ -3,6 +3,7 @@ package io.fooweb;
 import java.util.Locale;
 
 import org.apache.camel.main.Main;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts fooweb in one role: {@code web} (HTTP API), {@code backend} (NATS worker) or {@code all} (both, the default).
@@ -38,7 +39,14 @@ public final class FoowebMain {
     public static void main(String... args) throws Exception {
         Main main = new Main(FoowebMain.class);
         configure(main, args.length > 0 ? args[0] : null);
-        main.run();
+        try {
+            main.run();
+        } catch (Exception e) {
+            // a start that failed (a port in use, unusable NATS settings) must end the process with a failure status
+            // even when a half-started server left threads running, so that a supervisor sees it and restarts it
+            LoggerFactory.getLogger(FoowebMain.class).error("fooweb could not start: {}", e.getMessage());
+            System.exit(1);
+        }
     }
 
     /** Applies the role to a Camel Main: which routes load and whether the HTTP server starts. */
