@@ -15,8 +15,9 @@ import org.apache.camel.Processor;
  * Only the HTTP header counts (not a query parameter or form field of that name, which platform-http would also
  * present as a header: tokens in URLs end up in proxy logs). The comparison is of SHA-256 digests with
  * {@link MessageDigest#isEqual}, so its time depends neither on the token nor on how much of it a guess got right.
- * The header is removed from the exchange at once, whether the token is on or not, so no later log of the exchange
- * (an unexpected error's message history lists its headers) can show it. The token itself is never logged.
+ * The header is removed from the exchange at once, whether the token is on or not, so nothing later that may show
+ * an exchange's headers (Camel's tracer, a log step showing headers, an error handler configured to show them) can
+ * show it. The token itself is never logged.
  */
 public class ApiToken implements Processor {
 

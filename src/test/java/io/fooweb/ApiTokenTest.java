@@ -42,7 +42,7 @@ class ApiTokenTest {
 
     Http http = env.http();
 
-    /** A filename parser with a bug on demand: an unexpected error on /req logs the exchange with its headers. */
+    /** A filename parser with a bug on demand: an unexpected error on /req logs the most (stack trace, history). */
     @ReplaceInRegistry
     FilenameRequest filenameRequest() {
         return new FilenameRequest("/etc/hostname") {
@@ -126,7 +126,7 @@ class ApiTokenTest {
         HttpResponse<String> failed = post("/req", "hello.txt", "Authorization", "Bearer " + TOKEN);
 
         assertEquals(500, failed.statusCode(), failed.body());
-        // the unexpected error was logged with its stack trace and the exchange's history, but not the token
+        // the unexpected error was logged with its stack trace and the route's history, but not the token
         assertTrue(log.text().contains("simulated bug"), "the failure is in the log");
         log.assertContainsNone(TOKEN);
         // Camel's startup summary masks the setting (its name ends in "token")
