@@ -95,13 +95,16 @@ class ApiTokenTest {
             assertUnauthorized(post("/req", "refused-6", "Authorization", "Bearer"));
             // only the header counts, not a query parameter of that name (platform-http presents those as headers)
             assertUnauthorized(post("/req?Authorization=" + URLEncoder.encode("Bearer " + TOKEN, StandardCharsets.UTF_8), "refused-7"));
+            // nor a form field of that name, nor the right token sent twice (Authorization is not a list)
+            assertUnauthorized(http.postEncodedForm("filename=refused-8&Authorization=" + URLEncoder.encode("Bearer " + TOKEN, StandardCharsets.UTF_8)));
+            assertUnauthorized(post("/req", "refused-9", "Authorization", "Bearer " + TOKEN, "Authorization", "Bearer " + TOKEN));
             assertUnauthorized(http.send("GET", "/req"));
             // the web's requests reach NATS in order: once the accepted one arrives, any refused one would have too
             assertEquals(404, post("/req", "accepted", "Authorization", "Bearer " + TOKEN).statusCode());
             await().atMost(Duration.ofSeconds(5)).until(() -> published.contains("accepted"));
             assertEquals(List.of("accepted"), published);
         }
-        assertTrue(log.lines("io.fooweb.access", " status=401 ").size() >= 8, log.text());
+        assertTrue(log.lines("io.fooweb.access", " status=401 ").size() >= 10, log.text());
         log.assertContainsNone(TOKEN);
     }
 
