@@ -36,11 +36,12 @@ public class ApiToken implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        exchange.getIn().removeHeader(AUTHORIZATION);
         if (expectedDigest == null) {
+            exchange.getIn().removeHeader(AUTHORIZATION);
             return;
         }
         List<String> presented = ClientHeaders.all(exchange, AUTHORIZATION);
+        exchange.getIn().removeHeader(AUTHORIZATION);
         // one Authorization header, scheme Bearer (case-insensitive, RFC 7235), then the token
         if (presented.size() != 1 || !accepts(presented.get(0))) {
             throw new FoowebException(401, "unauthorized", "Send the API token as Authorization: Bearer <token>");
