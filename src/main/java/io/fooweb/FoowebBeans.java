@@ -18,6 +18,7 @@ import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.spi.HeaderFilterStrategy;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.slf4j.LoggerFactory;
 
 /** The beans the routes call, built from application.properties, and the lifecycle hooks around them. */
 @Configuration
@@ -92,7 +93,32 @@ public class FoowebBeans implements CamelConfiguration {
 
     @BindToRegistry("natsHeaderFilter")
     public HeaderFilterStrategy natsHeaderFilter() {
-        return new HeaderAllowList(ReplyEnvelope.REQUEST_HEADER);
+        return new HeaderAllowList(ReplyEnvelope.REQUEST_HEADER, RequestTrace.REQUEST_ID_HEADER, RequestTrace.TRACEPARENT_HEADER);
+    }
+
+    /** Names each POST /req: the request id and the client's traceparent, for the backend and the request log. */
+    @BindToRegistry("requestTrace")
+    public RequestTrace requestTrace() {
+        return new RequestTrace();
+    }
+
+    /**
+     * The optional bearer token POST /req requires; empty = none. Never logged: Camel's startup summary masks a
+     * property whose last segment is "token" (it would print "api-token": "apitoken" is not on its list).
+     */
+    @BindToRegistry(value = "apiToken", lazy = true)
+    public ApiToken apiToken(@PropertyInject(value = "fooweb.web.api.token", defaultValue = "") String token) {
+        ApiToken apiToken = new ApiToken(token);
+        if (apiToken.isRequired()) {
+            LoggerFactory.getLogger(ApiToken.class).info("POST /req requires the API token (fooweb.web.api.token)");
+        }
+        return apiToken;
+    }
+
+    /** The request log: one line per POST /req on io.fooweb.access. */
+    @BindToRegistry("accessLog")
+    public AccessLog accessLog() {
+        return new AccessLog();
     }
 
     /**

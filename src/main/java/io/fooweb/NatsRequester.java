@@ -11,6 +11,8 @@ import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
+import org.apache.camel.Body;
+import org.apache.camel.Variable;
 
 /**
  * The web's NATS request: payload out, reply payload back, over the process's shared connection.
@@ -36,10 +38,21 @@ public class NatsRequester {
         this.timeout = timeout;
     }
 
-    public byte[] request(byte[] payload) throws Exception {
+    /**
+     * Sends {@code payload} (the filename) and returns the reply's payload. Only our own headers travel: the one that
+     * asks our backend for the status line (ReplyEnvelope), the request id, and the client's traceparent when it
+     * sent a valid one (both checked by RequestTrace).
+     */
+    public byte[] request(@Body byte[] payload, @Variable("requestId") String requestId,
+            @Variable("traceparent") String traceparent) throws Exception {
         Connection connection = nats.connection();
-        // only our own header travels: it asks our backend for the status line (ReplyEnvelope)
         Headers headers = new Headers().add(ReplyEnvelope.REQUEST_HEADER, "1");
+        if (requestId != null) {
+            headers.add(RequestTrace.REQUEST_ID_HEADER, requestId);
+        }
+        if (traceparent != null) {
+            headers.add(RequestTrace.TRACEPARENT_HEADER, traceparent);
+        }
         CompletableFuture<Message> reply = connection.request(
                 NatsMessage.builder().subject(subject).headers(headers).data(payload).build());
         try {

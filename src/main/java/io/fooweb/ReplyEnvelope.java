@@ -98,14 +98,16 @@ public class ReplyEnvelope {
 
     /**
      * Reads a reply: an envelope from our backend, or plain bytes from a plain one (such as the original Go
-     * backend). Throws the backend's failure as a {@link FoowebException}.
+     * backend). Throws the backend's failure as a {@link FoowebException}. The backend the envelope names (host:pid)
+     * becomes the variable {@code backend}, for the response header Fooweb-Backend and the request log, on success
+     * and failure alike; a plain reply names none.
      */
-    public static Reply open(byte[] payload) {
+    public static Reply open(@Body byte[] payload, Exchange exchange) {
         if (payload == null) {
             payload = new byte[0];
         }
         if (!startsWithMagic(payload)) {
-            return new Reply(payload, payload.length, false, null);
+            return new Reply(payload, payload.length, false);
         }
         int newline = indexOf(payload, (byte) '\n', MAGIC.length);
         if (newline < 0) {
@@ -119,16 +121,33 @@ public class ReplyEnvelope {
         }
         int status = line.path("status").asInt(502);
         String backend = line.path("backend").asText(null);
+        if (isBackendId(backend)) {
+            exchange.setVariable("backend", backend);
+        }
         if (status != 200) {
             throw new FoowebException(status, line.path("error").asText("backend_error"),
                     line.path("message").asText("The backend reported an error"));
         }
         byte[] content = Arrays.copyOfRange(payload, newline + 1, payload.length);
-        return new Reply(content, line.path("size").asLong(content.length), line.path("truncated").asBoolean(false), backend);
+        return new Reply(content, line.path("size").asLong(content.length), line.path("truncated").asBoolean(false));
+    }
+
+    /** host:pid as our backends write it; anything else (it goes into a response header and the log) is ignored. */
+    static boolean isBackendId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 300) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == ':')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A successful reply as the web sees it. */
-    public record Reply(byte[] content, long size, boolean truncated, String backend) {
+    public record Reply(byte[] content, long size, boolean truncated) {
 
         /** The JSON answer: {"file_contents": ...}, plus "truncated" and "size" when the file was cut. */
         public Map<String, Object> toJson() {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.fooweb.fixture.CapturedLog;
 import io.fooweb.fixture.FoowebEnvironment;
 import io.fooweb.fixture.Http;
 import io.nats.client.Connection;
@@ -25,6 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The web role alone, facing NATS-side failures; the test itself plays the backends. */
 @CamelMainTest(mainClass = FoowebMain.class, properties = "camel.main.routesIncludePattern=classpath:camel/web.camel.yaml")
 class NatsFailuresTest {
+
+    @RegisterExtension
+    static CapturedLog log = new CapturedLog();
 
     @RegisterExtension
     static FoowebEnvironment env = new FoowebEnvironment();
@@ -69,6 +73,12 @@ class NatsFailuresTest {
         assertEquals("1", response.headers().firstValue("Retry-After").orElse(""));
         // NATS reports "no responders" right away; the request timeout is 2000 ms
         assertTrue(elapsedMillis < 500, "took " + elapsedMillis + " ms");
+        // the request log line, with the cause
+        String id = response.headers().firstValue("X-Request-Id").orElseThrow();
+        java.util.List<String> lines = log.lines("io.fooweb.access", "id=" + id + " ");
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains(" status=503 ") && lines.get(0).contains(" error=no_backend cause=\"io.nats.client.JetStreamStatusException"),
+                lines.get(0));
     }
 
     @Test
@@ -83,6 +93,8 @@ class NatsFailuresTest {
 
         assertError(504, "backend_timeout", response);
         assertTrue(elapsedMillis >= 1900 && elapsedMillis < 3000, "took " + elapsedMillis + " ms");
+        String line = log.lines("io.fooweb.access", "id=" + response.headers().firstValue("X-Request-Id").orElseThrow() + " ").get(0);
+        assertTrue(java.util.regex.Pattern.compile(" status=504 duration_ms=(19|2\\d)\\d\\d ").matcher(line).find(), line);
         client.closeDispatcher(silent);
     }
 
@@ -109,8 +121,8 @@ class NatsFailuresTest {
         assertEquals(Map.of("file_contents", "echo:/back"), Http.json(http.postForm("/back")));
     }
 
-    @Test
-    void onlyFoowebHeadersTravelFromHttpToNats() throws Exception {
+    /** A backend that records every request and answers "ok" in the plain wire format (no envelope). */
+    private CopyOnWriteArrayList<Message> recordingBackend() throws Exception {
         CopyOnWriteArrayList<Message> seen = new CopyOnWriteArrayList<>();
         Dispatcher backend = client.createDispatcher(message -> {
             seen.add(message);
@@ -118,17 +130,63 @@ class NatsFailuresTest {
         });
         backend.subscribe("fooweb_req", "fooweb_queue");
         client.flush(Duration.ofSeconds(2));
+        return seen;
+    }
 
-        HttpResponse<String> response = http.send(http.request("/req", "X-Secret", "s3cret", "CamelFileName", "/etc/shadow",
-                "Cookie", "session=1", "Fooweb-Envelope", "forged")
+    private HttpResponse<String> post(String... headers) {
+        return http.send(http.request("/req", headers)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("filename=/etc/hostname")).build());
+    }
+
+    static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    @Test
+    void onlyFoowebHeadersTravelFromHttpToNats() throws Exception {
+        CopyOnWriteArrayList<Message> seen = recordingBackend();
+
+        HttpResponse<String> response = post("X-Secret", "s3cret", "CamelFileName", "/etc/shadow",
+                "Cookie", "session=1", "Fooweb-Envelope", "forged", "Fooweb-Request-Id", "forged-id",
+                "X-Request-Id", "req-42", "traceparent", TRACEPARENT, "Authorization", "Bearer not-for-the-backend");
 
         assertEquals(200, response.statusCode(), response.body());
         assertEquals(1, seen.size());
         Message request = seen.get(0);
         assertEquals("/etc/hostname", new String(request.getData(), StandardCharsets.UTF_8));
-        assertEquals(java.util.Set.of("Fooweb-Envelope"), request.getHeaders().keySet());
-        assertEquals("1", request.getHeaders().getFirst("Fooweb-Envelope"));
+        assertEquals(java.util.Set.of("Fooweb-Envelope", "Fooweb-Request-Id", "traceparent"), request.getHeaders().keySet());
+        assertEquals(java.util.List.of("1"), request.getHeaders().get("Fooweb-Envelope"));
+        assertEquals(java.util.List.of("req-42"), request.getHeaders().get("Fooweb-Request-Id"));
+        assertEquals(java.util.List.of(TRACEPARENT), request.getHeaders().get("traceparent"));
+        assertEquals("req-42", response.headers().firstValue("X-Request-Id").orElse(""));
+        // a plain reply names no backend
+        assertTrue(response.headers().firstValue("Fooweb-Backend").isEmpty(), response.headers().toString());
+        String line = log.lines("io.fooweb.access", "id=req-42 ").get(0);
+        assertTrue(line.contains(" status=200 ") && line.contains(" backend=- ") && line.endsWith(" traceparent=" + TRACEPARENT), line);
+    }
+
+    @Test
+    void anInvalidTraceparentIsNotForwardedAndAGeneratedIdIs() throws Exception {
+        CopyOnWriteArrayList<Message> seen = recordingBackend();
+        java.util.List<String> invalid = java.util.List.of(
+                "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",   // upper-case hex
+                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",   // all-zero trace-id
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",   // all-zero parent-id
+                "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   // forbidden version
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 x", // trailing junk
+                "00-4bf92f3577b34da6a3ce929d0e0e473-600f067aa0ba902b7-01",   // misplaced dash
+                "garbage");
+
+        for (String traceparent : invalid) {
+            seen.clear();
+            HttpResponse<String> response = post("traceparent", traceparent);
+
+            assertEquals(200, response.statusCode(), response.body());
+            Message request = seen.get(0);
+            assertEquals(java.util.Set.of("Fooweb-Envelope", "Fooweb-Request-Id"), request.getHeaders().keySet(), traceparent);
+            String id = response.headers().firstValue("X-Request-Id").orElse("");
+            assertEquals(java.util.List.of(id), request.getHeaders().get("Fooweb-Request-Id"));
+            assertTrue(id.matches("[A-Za-z0-9._-]{1,64}"), id);
+            assertTrue(!log.lines("io.fooweb.access", "id=" + id + " ").get(0).contains("traceparent"), traceparent);
+        }
     }
 }
