@@ -29,6 +29,7 @@ public class FoowebBeans implements CamelConfiguration {
         int concurrency = Integer.parseInt(properties.resolveProperty("fooweb.backend.concurrency").orElse("4"));
         int shutdownTimeout = Integer.parseInt(properties.resolveProperty("camel.main.shutdownTimeout").orElse("10"));
         context.addStartupListener(new HttpPortsBound());
+        context.addStartupListener(new FoowebMetrics());
         context.getManagementStrategy().addEventNotifier(new NatsStartup(concurrency));
         context.getManagementStrategy().addEventNotifier(
                 new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("nats", NatsConnector.class),
@@ -104,9 +105,19 @@ public class FoowebBeans implements CamelConfiguration {
         return new VertxOptions().setWorkerPoolSize(workerThreads);
     }
 
+    /** The web's /req outcomes: req_counter, /stats and the fooweb_request* metrics; the req route's policy. */
     @BindToRegistry("requestCounter")
     public RequestCounter requestCounter() {
         return new RequestCounter();
+    }
+
+    /** GET /stats?scope=cluster, and this web's answers to the other webs' cluster requests; NatsStartup starts it. */
+    @BindToRegistry(value = "clusterStats", lazy = true)
+    public ClusterStats clusterStats(
+            @BeanInject("nats") NatsConnector nats,
+            @BeanInject("requestCounter") RequestCounter counter,
+            @PropertyInject("fooweb.stats.cluster-deadline") long deadlineMillis) throws Exception {
+        return new ClusterStats(nats, counter, Duration.ofMillis(deadlineMillis), backendId());
     }
 
     @BindToRegistry("filenameRequest")
@@ -143,7 +154,7 @@ public class FoowebBeans implements CamelConfiguration {
                 subject, queue, Map.of("backend", backendId(), "workers", String.valueOf(concurrency)), stats);
     }
 
-    /** Names this backend process in replies and in the service API: host:pid. */
+    /** Names this process in replies, in the service API and in the cluster statistics: host:pid. */
     private static String backendId() throws Exception {
         return InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid();
     }

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Once Camel has started: connect to NATS, and when connected bind the connection as {@code natsConnection} for the
  * camel-nats endpoints, start {@code concurrency} backend workers from the {@code backend-worker} route template, and
- * make the backend discoverable through the NATS service API ({@link NatsServiceDiscovery}).
+ * make the backend discoverable through the NATS service API ({@link NatsServiceDiscovery}); in a web, answer the
+ * other webs' cluster statistics requests ({@link ClusterStats}).
  * <p>
  * A camel-nats consumer handles one message at a time, so several workers let one backend serve several requests at
  * once (a slow read does not stall the queue behind it). Where the template is not loaded (web role), no worker
@@ -41,8 +42,14 @@ public class NatsStartup extends EventNotifierSupport {
 
     private void startWorkers(Connection connection) {
         getCamelContext().getRegistry().bind("natsConnection", connection);
+        if (!getCamelContext().isStarted()) {
+            return;
+        }
         Model model = getCamelContext().getCamelContextExtension().getContextPlugin(Model.class);
-        if (model.getRouteTemplateDefinition(TEMPLATE) == null || !getCamelContext().isStarted()) {
+        if (model.getRouteDefinition(FoowebMetrics.WEB_ROUTE) != null) {
+            getCamelContext().getRegistry().lookupByNameAndType("clusterStats", ClusterStats.class).start(connection);
+        }
+        if (model.getRouteTemplateDefinition(TEMPLATE) == null) {
             return;
         }
         for (int worker = 1; worker <= concurrency; worker++) {
