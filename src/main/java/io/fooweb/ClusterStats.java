@@ -104,7 +104,10 @@ public class ClusterStats {
                     if (answer == null || answer.isStatusMessage()) {
                         continue;
                     }
-                    JsonNode figures = JSON.readTree(answer.getData());
+                    JsonNode figures = parse(answer);
+                    if (figures == null) {
+                        continue;
+                    }
                     if (BACKEND_TYPE.equals(figures.path("type").asText())) {
                         backends.add(backend(figures));
                     } else if (figures.has("req_counter")) {
@@ -121,8 +124,6 @@ public class ClusterStats {
             unavailable.put("error", "nats_unavailable");
             unavailable.put("message", "The cluster's figures need NATS: " + e.getMessage());
             return unavailable;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         Map<String, Object> cluster = new LinkedHashMap<>();
         cluster.put("available", true);
@@ -132,6 +133,16 @@ public class ClusterStats {
         cluster.put("backends", backends);
         cluster.put("totals", totals(webs, backends));
         return cluster;
+    }
+
+    /** An answer's JSON; null (and a log line) for anything else, which must not spoil the others' figures. */
+    private static JsonNode parse(Message answer) {
+        try {
+            return JSON.readTree(answer.getData());
+        } catch (IOException e) {
+            LOG.warn("Ignoring a cluster statistics answer that is not JSON ({} bytes on {})", answer.getData().length, answer.getSubject());
+            return null;
+        }
     }
 
     /** One backend's io.nats.micro.v1 statistics, its endpoints summed (fooweb has one). */

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import io.fooweb.fixture.FoowebEnvironment;
 import io.fooweb.fixture.FreePort;
 import io.fooweb.fixture.Http;
+import io.fooweb.fixture.Prometheus;
 import org.apache.camel.main.Main;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.AfterEach;
@@ -37,13 +38,15 @@ class ClusterStatsTest {
     Main secondBackend;
     Main secondWeb;
     Http otherWeb;
+    Http secondBackendManagement = new Http(FreePort.next());
+    Http secondWebManagement = new Http(FreePort.next());
 
     @BeforeEach
     void deployment() {
         env.awaitBackendServing();
-        secondBackend = start("backend", 0);
+        secondBackend = start("backend", 0, secondBackendManagement.port());
         int port = FreePort.next();
-        secondWeb = start("web", port);
+        secondWeb = start("web", port, secondWebManagement.port());
         otherWeb = new Http(port);
         await("two webs and two backends answer").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
                 .until(() -> {
@@ -129,6 +132,23 @@ class ClusterStatsTest {
         assertEquals(2, list(cluster, "webs").size(), cluster.toString());
     }
 
+    @Test
+    void eachRoleExportsItsOwnMeters() {
+        assertEquals(200, otherWeb.postForm("/etc/hostname").statusCode());
+
+        Prometheus backend = Prometheus.scrape(secondBackendManagement);
+        Prometheus web = Prometheus.scrape(secondWebManagement);
+        Prometheus both = Prometheus.scrape(env.management());
+
+        for (Prometheus metrics : List.of(backend, web, both)) {
+            assertEquals(1, metrics.value("fooweb_nats_connected"), metrics.text());
+        }
+        assertTrue(backend.has("fooweb_backend_requests_total") && !backend.hasAnyStartingWith("fooweb_request"), backend.text());
+        assertTrue(web.has("fooweb_requests_total") && !web.hasAnyStartingWith("fooweb_backend"), web.text());
+        assertEquals(1, web.value("fooweb_requests_total", "status", "200"), web.text());
+        assertTrue(both.has("fooweb_requests_total") && both.has("fooweb_backend_requests_total"), both.text());
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> cluster(HttpResponse<String> response) {
         assertEquals(200, response.statusCode(), response.body());
@@ -152,12 +172,12 @@ class ClusterStatsTest {
     }
 
     /** Another fooweb in this JVM, with its own Camel context, NATS connection and ports, like another process. */
-    private static Main start(String role, int httpPort) {
+    private static Main start(String role, int httpPort, int managementPort) {
         Main main = new Main(FoowebMain.class);
         FoowebMain.configure(main, role);
         // system properties win over a Main's own settings, and FoowebEnvironment's carry the first process's ports
         String sharedHttp = System.setProperty("camel.server.port", String.valueOf(httpPort));
-        String sharedManagement = System.setProperty("camel.management.port", String.valueOf(FreePort.next()));
+        String sharedManagement = System.setProperty("camel.management.port", String.valueOf(managementPort));
         try {
             main.start();
         } finally {

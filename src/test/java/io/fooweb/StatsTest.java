@@ -199,6 +199,26 @@ class StatsTest {
     }
 
     @Test
+    void clusterScopeLeavesOutAnAnswerThatIsNotJson() throws Exception {
+        Dispatcher rogue = client.createDispatcher(message -> client.publish(message.getReplyTo(), "not json".getBytes(StandardCharsets.UTF_8)));
+        rogue.subscribe(ClusterStats.WEB_SUBJECT);
+        client.flush(Duration.ofSeconds(2));
+
+        Map<String, Object> cluster = await("this web answers").atMost(Duration.ofSeconds(5))
+                .until(() -> cluster(http.get("/stats?scope=cluster")), c -> ((List<?>) c.get("webs")).size() == 1);
+
+        assertEquals(true, cluster.get("available"), cluster.toString());
+        assertEquals(cluster.get("this_web"), ((Map<?, ?>) ((List<?>) cluster.get("webs")).get(0)).get("id"), cluster.toString());
+        assertEquals(List.of(), cluster.get("backends"), cluster.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cluster(HttpResponse<String> response) {
+        assertEquals(200, response.statusCode(), response.body());
+        return (Map<String, Object>) Http.json(response).get("cluster");
+    }
+
+    @Test
     void theLocalScopeHasNoClusterPart() {
         assertTrue(!Http.json(http.get("/stats")).containsKey("cluster"));
         assertTrue(!Http.json(http.get("/stats?scope=local")).containsKey("cluster"));
