@@ -117,7 +117,7 @@ public class FoowebBeans implements CamelConfiguration {
             @BeanInject("nats") NatsConnector nats,
             @BeanInject("requestCounter") RequestCounter counter,
             @PropertyInject("fooweb.stats.cluster-deadline") long deadlineMillis) throws Exception {
-        return new ClusterStats(nats, counter, Duration.ofMillis(deadlineMillis), backendId());
+        return new ClusterStats(nats, counter, Duration.ofMillis(deadlineMillis), hostAndPid());
     }
 
     @BindToRegistry("filenameRequest")
@@ -134,7 +134,7 @@ public class FoowebBeans implements CamelConfiguration {
 
     @BindToRegistry(value = "replyEnvelope", lazy = true)
     public ReplyEnvelope replyEnvelope(@BeanInject("nats") NatsConnector nats) throws Exception {
-        return new ReplyEnvelope(nats, backendId());
+        return new ReplyEnvelope(nats, hostAndPid());
     }
 
     /** Request statistics of the backend workers: the route policy of the backend-worker template. */
@@ -151,11 +151,11 @@ public class FoowebBeans implements CamelConfiguration {
             @PropertyInject("fooweb.nats.queue") String queue,
             @PropertyInject("fooweb.backend.concurrency") int concurrency) throws Exception {
         return new NatsServiceDiscovery(projectVersion(), "fooweb backend: reads the file a request names and replies with its bytes",
-                subject, queue, Map.of("backend", backendId(), "workers", String.valueOf(concurrency)), stats);
+                subject, queue, Map.of("backend", hostAndPid(), "workers", String.valueOf(concurrency)), stats);
     }
 
     /** Names this process in replies, in the service API and in the cluster statistics: host:pid. */
-    private static String backendId() throws Exception {
+    private static String hostAndPid() throws Exception {
         return InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid();
     }
 

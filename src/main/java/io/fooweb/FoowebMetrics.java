@@ -23,9 +23,6 @@ import org.apache.camel.model.Model;
  */
 public class FoowebMetrics implements StartupListener {
 
-    /** The web role's route, and so the sign that this process is a web. */
-    static final String WEB_ROUTE = "req";
-
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
         MeterRegistry registry = context.getRegistry().lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
@@ -39,7 +36,7 @@ public class FoowebMetrics implements StartupListener {
                 .description("Times this process's NATS connection reconnected").register(registry);
 
         Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
-        if (model.getRouteDefinition(WEB_ROUTE) != null) {
+        if (model.getRouteDefinition(NatsStartup.WEB_ROUTE) != null) {
             context.getRegistry().lookupByNameAndType("requestCounter", RequestCounter.class).bindTo(registry);
         }
         if (model.getRouteTemplateDefinition(NatsStartup.TEMPLATE) != null) {

@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public class NatsStartup extends EventNotifierSupport {
 
     static final String TEMPLATE = "backend-worker";
+    /** The web role's route: where it is loaded, this process is a web. */
+    static final String WEB_ROUTE = "req";
     private static final Logger LOG = LoggerFactory.getLogger(NatsStartup.class);
 
     private final int concurrency;
@@ -46,7 +48,7 @@ public class NatsStartup extends EventNotifierSupport {
             return;
         }
         Model model = getCamelContext().getCamelContextExtension().getContextPlugin(Model.class);
-        if (model.getRouteDefinition(FoowebMetrics.WEB_ROUTE) != null) {
+        if (model.getRouteDefinition(WEB_ROUTE) != null) {
             getCamelContext().getRegistry().lookupByNameAndType("clusterStats", ClusterStats.class).start(connection);
         }
         if (model.getRouteTemplateDefinition(TEMPLATE) == null) {
