@@ -30,6 +30,7 @@ public class FoowebBeans implements CamelConfiguration {
         int concurrency = Integer.parseInt(properties.resolveProperty("fooweb.backend.concurrency").orElse("4"));
         int shutdownTimeout = Integer.parseInt(properties.resolveProperty("camel.main.shutdownTimeout").orElse("10"));
         context.addStartupListener(new HttpPortsBound());
+        context.addStartupListener(new FoowebMetrics());
         context.getManagementStrategy().addEventNotifier(new NatsStartup(concurrency));
         context.getManagementStrategy().addEventNotifier(
                 new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("nats", NatsConnector.class),
@@ -130,9 +131,19 @@ public class FoowebBeans implements CamelConfiguration {
         return new VertxOptions().setWorkerPoolSize(workerThreads);
     }
 
+    /** The web's /req outcomes: req_counter, /stats and the fooweb_request* metrics; the req route's policy. */
     @BindToRegistry("requestCounter")
     public RequestCounter requestCounter() {
         return new RequestCounter();
+    }
+
+    /** GET /stats?scope=cluster, and this web's answers to the other webs' cluster requests; NatsStartup starts it. */
+    @BindToRegistry(value = "clusterStats", lazy = true)
+    public ClusterStats clusterStats(
+            @BeanInject("nats") NatsConnector nats,
+            @BeanInject("requestCounter") RequestCounter counter,
+            @PropertyInject("fooweb.stats.cluster-deadline") long deadlineMillis) throws Exception {
+        return new ClusterStats(nats, counter, Duration.ofMillis(deadlineMillis), hostAndPid());
     }
 
     @BindToRegistry("filenameRequest")
@@ -149,7 +160,7 @@ public class FoowebBeans implements CamelConfiguration {
 
     @BindToRegistry(value = "replyEnvelope", lazy = true)
     public ReplyEnvelope replyEnvelope(@BeanInject("nats") NatsConnector nats) throws Exception {
-        return new ReplyEnvelope(nats, backendId());
+        return new ReplyEnvelope(nats, hostAndPid());
     }
 
     /** Request statistics of the backend workers: the route policy of the backend-worker template. */
@@ -166,11 +177,11 @@ public class FoowebBeans implements CamelConfiguration {
             @PropertyInject("fooweb.nats.queue") String queue,
             @PropertyInject("fooweb.backend.concurrency") int concurrency) throws Exception {
         return new NatsServiceDiscovery(projectVersion(), "fooweb backend: reads the file a request names and replies with its bytes",
-                subject, queue, Map.of("backend", backendId(), "workers", String.valueOf(concurrency)), stats);
+                subject, queue, Map.of("backend", hostAndPid(), "workers", String.valueOf(concurrency)), stats);
     }
 
-    /** Names this backend process in replies and in the service API: host:pid. */
-    private static String backendId() throws Exception {
+    /** Names this process in replies, in the service API and in the cluster statistics: host:pid. */
+    private static String hostAndPid() throws Exception {
         return InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid();
     }
 

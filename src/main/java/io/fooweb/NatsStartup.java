@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Once Camel has started: connect to NATS, and when connected bind the connection as {@code natsConnection} for the
  * camel-nats endpoints, start {@code concurrency} backend workers from the {@code backend-worker} route template, and
- * make the backend discoverable through the NATS service API ({@link NatsServiceDiscovery}).
+ * make the backend discoverable through the NATS service API ({@link NatsServiceDiscovery}); in a web, answer the
+ * other webs' cluster statistics requests ({@link ClusterStats}).
  * <p>
  * A camel-nats consumer handles one message at a time, so several workers let one backend serve several requests at
  * once (a slow read does not stall the queue behind it). Where the template is not loaded (web role), no worker
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public class NatsStartup extends EventNotifierSupport {
 
     static final String TEMPLATE = "backend-worker";
+    /** The web role's route: where it is loaded, this process is a web. */
+    static final String WEB_ROUTE = "req";
     private static final Logger LOG = LoggerFactory.getLogger(NatsStartup.class);
 
     private final int concurrency;
@@ -41,8 +44,14 @@ public class NatsStartup extends EventNotifierSupport {
 
     private void startWorkers(Connection connection) {
         getCamelContext().getRegistry().bind("natsConnection", connection);
+        if (!getCamelContext().isStarted()) {
+            return;
+        }
         Model model = getCamelContext().getCamelContextExtension().getContextPlugin(Model.class);
-        if (model.getRouteTemplateDefinition(TEMPLATE) == null || !getCamelContext().isStarted()) {
+        if (model.getRouteDefinition(WEB_ROUTE) != null) {
+            getCamelContext().getRegistry().lookupByNameAndType("clusterStats", ClusterStats.class).start(connection);
+        }
+        if (model.getRouteTemplateDefinition(TEMPLATE) == null) {
             return;
         }
         for (int worker = 1; worker <= concurrency; worker++) {

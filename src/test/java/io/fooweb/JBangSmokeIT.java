@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The README's Camel JBang command runs the same routes, properties and beans as the jar:
- * {@code camel run application.properties routes/*.camel.yaml src/main/java/io/fooweb/*.java --dep=camel:nats --dep=camel:jackson}.
+ * {@code camel run application.properties routes/*.camel.yaml src/main/java/io/fooweb/*.java --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus}.
  * <p>
  * The jbang launcher is not available in CI, so the {@code camel} CLI runs from the Maven artifact
  * {@code camel-jbang-core} (classpath resolved from {@code src/test/jbang/pom.xml}) through the one-class launcher
@@ -70,6 +70,7 @@ class JBangSmokeIT {
         command.addAll(List.of(
                 "--dep=camel:nats",
                 "--dep=camel:jackson",
+                "--dep=camel:micrometer-prometheus",
                 "--logging-color=false",
                 // a safety net should this JVM die without stopping it; @AfterAll stops it long before
                 "--max-seconds=900",

@@ -66,6 +66,21 @@ class LeastPrivilegeIT {
     }
 
     @Test
+    void theWebGathersTheClusterFiguresUnderItsUser() {
+        HttpResponse<String> response = web.http().get("/stats?scope=cluster");
+
+        assertEquals(200, response.statusCode(), response.body());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> cluster = (Map<String, Object>) Http.json(response).get("cluster");
+        assertEquals(true, cluster.get("available"), response.body());
+        // the web asked and answered fooweb.stats.web, and asked $SRV.STATS.fooweb, which the backend answered
+        assertEquals(1, ((List<?>) cluster.get("webs")).size(), response.body());
+        assertEquals(1, ((List<?>) cluster.get("backends")).size(), response.body());
+        assertFalse(web.logText().contains("Permissions Violation"), web.logText());
+        assertFalse(backend.logText().contains("Permissions Violation"), backend.logText());
+    }
+
+    @Test
     void theBackendUserCannotSendRequests() throws Exception {
         try (Client backendUser = new Client("backend", BACKEND_PASSWORD)) {
             backendUser.connection.publish("fooweb_req", "/etc/hostname".getBytes(StandardCharsets.UTF_8));
