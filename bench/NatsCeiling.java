@@ -54,7 +54,7 @@ public class NatsCeiling {
             dispatcher.subscribe(SUBJECT, QUEUE);
             responder.flush(Duration.ofSeconds(5));
 
-            double warmup = Math.max(0.2, Math.min(2.0, seconds * 0.2));
+            double warmup = Math.max(0.2, Math.min(5.0, seconds * 0.5));
             run(requester, request, concurrency, warmup, payloadBytes);
             Result result = run(requester, request, concurrency, seconds, payloadBytes);
 
