@@ -4,7 +4,6 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
-import org.apache.camel.spi.RoutePolicy;
 
 /**
  * The backend's request statistics for the NATS service API (see {@link NatsServiceDiscovery}): requests, errors,
@@ -18,11 +17,8 @@ import org.apache.camel.spi.RoutePolicy;
  * <p>
  * The time runs from when a worker takes the request until its reply is ready. camel-nats publishes the reply only
  * after the route (and so this policy) is done, so whoever has the reply finds the request already counted.
- * <p>
- * A plain RoutePolicy, not a RoutePolicySupport: that one is a service, which the first worker route to stop would
- * stop for all of them (a stopped policy is skipped), and this one has no lifecycle to follow.
  */
-public class BackendStats implements RoutePolicy {
+public class BackendStats implements CountingRoutePolicy {
 
     private static final String BEGAN_NANOS = "FoowebStatsBeganNanos";
 
@@ -38,25 +34,6 @@ public class BackendStats implements RoutePolicy {
             return requests == 0 ? 0 : processingNanos / requests;
         }
     }
-
-    // no lifecycle: the counts live as long as the process, whatever one worker route does
-    @Override
-    public void onInit(Route route) { }
-
-    @Override
-    public void onRemove(Route route) { }
-
-    @Override
-    public void onStart(Route route) { }
-
-    @Override
-    public void onStop(Route route) { }
-
-    @Override
-    public void onSuspend(Route route) { }
-
-    @Override
-    public void onResume(Route route) { }
 
     @Override
     public void onExchangeBegin(Route route, Exchange exchange) {

@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
-import org.apache.camel.spi.RoutePolicy;
 
 /**
  * The web's record of its {@code /req} answers, behind both {@code GET /stats} and the {@code fooweb_*} metrics at
@@ -34,10 +33,9 @@ import org.apache.camel.spi.RoutePolicy;
  * Per request that is a few LongAdder additions and, once {@link #bindTo} gave it a registry, one counter increment
  * and one timer record; the meters of a status are created once and then reused.
  * <p>
- * A plain RoutePolicy, not a RoutePolicySupport (see {@link BackendStats} for why). Answers that never reach the
- * route, such as Vert.x's own 400 for a form field over 8 KiB, count nowhere.
+ * Answers that never reach the route, such as Vert.x's own 400 for a form field over 8 KiB, count nowhere.
  */
-public class RequestCounter implements RoutePolicy {
+public class RequestCounter implements CountingRoutePolicy {
 
     /** The upper bounds of the latency histogram's buckets; the default request timeout (2 s) has one of its own. */
     static final Duration[] LATENCY_BUCKETS = { Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
@@ -70,25 +68,6 @@ public class RequestCounter implements RoutePolicy {
             exchange.setProperty(REPLY, reply);
         }
     }
-
-    // no lifecycle: the counts live as long as the process
-    @Override
-    public void onInit(Route route) { }
-
-    @Override
-    public void onRemove(Route route) { }
-
-    @Override
-    public void onStart(Route route) { }
-
-    @Override
-    public void onStop(Route route) { }
-
-    @Override
-    public void onSuspend(Route route) { }
-
-    @Override
-    public void onResume(Route route) { }
 
     @Override
     public void onExchangeBegin(Route route, Exchange exchange) {
