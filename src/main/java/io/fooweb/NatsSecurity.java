@@ -85,7 +85,7 @@ public record NatsSecurity(String token, String user, String password, String cr
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keyManagers(), trustManagers(), null);
-            return context;
+            return HostnameCheckingSslContext.wrap(context);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("Cannot set up TLS for NATS: " + e.getMessage(), e);
         }
