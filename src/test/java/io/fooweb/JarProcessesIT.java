@@ -151,6 +151,20 @@ class JarProcessesIT {
     }
 
     @Test
+    void aWebOfAnotherUserServesFormsWhereTheFirstUserLeftVertxUploadDirectory() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root to start a web as another user");
+        // what a web run by root leaves behind with Camel's default upload directory: /tmp/camel, root's, 755
+        Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "camel"));
+        try (FoowebProcess web = FoowebProcess.startAs("nobody", "web", nats.url(), Map.of())) {
+            HttpResponse<String> response = web.http().postForm("/etc/hostname");
+
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals(Files.readString(Path.of("/etc/hostname")), Http.json(response).get("file_contents"));
+        }
+    }
+
+    @Test
     void backendRoleOpensNoHttpPortAndWebRoleServesNoRequests() throws Exception {
         assertFalse(FreePort.accepts(backendA.httpPort()), "a backend must not listen on its PORT");
         try (FoowebProcess lonelyWeb = FoowebProcess.start("web", nats.url(), Map.of("FOOWEB_NATS_SUBJECT", "nobody_serves_this"))) {
