@@ -4,13 +4,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import io.nats.client.Connection;
 import org.apache.camel.Route;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Shuts down without losing work, before Camel stops the routes:
@@ -24,8 +21,6 @@ import org.slf4j.LoggerFactory;
  * drained its connection for exactly this reason.
  */
 public class GracefulShutdown extends EventNotifierSupport {
-
-    private static final Logger LOG = LoggerFactory.getLogger(GracefulShutdown.class);
 
     private final Supplier<NatsConnector> nats;
     private final Duration timeout;
@@ -47,20 +42,6 @@ public class GracefulShutdown extends EventNotifierSupport {
                 getCamelContext().getRouteController().stopRoute(route.getRouteId(), timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
-        NatsConnector nats = this.nats.get();
-        Connection connection = nats.connectionOrNull();
-        if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
-            nats.close();
-            return;
-        }
-        LOG.info("Draining the NATS connection (at most {} s)", timeout.toSeconds());
-        try {
-            boolean drained = connection.drain(timeout).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            LOG.info(drained ? "NATS connection drained" : "NATS drain timed out; closing");
-        } catch (Exception e) {
-            LOG.warn("NATS drain failed ({}); closing", e.toString());
-        } finally {
-            nats.close();
-        }
+        nats.get().drainAndClose(timeout);
     }
 }

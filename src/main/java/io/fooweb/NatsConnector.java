@@ -2,8 +2,9 @@ package io.fooweb;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.concurrent.CompletableFuture;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +38,10 @@ public class NatsConnector implements AutoCloseable {
 
     private final Options options;
     private final Duration retryWait;
-    private final CompletableFuture<Connection> connected = new CompletableFuture<>();
-    private final Thread connecting;
+    private final String connectionName;
+    private final List<Consumer<Connection>> onConnected = new ArrayList<>();
+    private volatile Connection current;
+    private volatile Thread connecting;
     private volatile boolean closed;
     private final ScheduledExecutorService watchdog;
     private long bytesSentAtLastCheck = -1;
@@ -46,12 +49,11 @@ public class NatsConnector implements AutoCloseable {
 
     public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
             NatsSecurity security) {
-        this.options = options(servers, connectionName, requestTimeout, reconnectWait, security);
+        this.options = options(servers, connectionName, requestTimeout, reconnectWait, security, this::closedByJnats);
         this.retryWait = reconnectWait;
+        this.connectionName = connectionName;
         LOG.info("NATS connection '{}' to {}: {}", connectionName, options.getServers(), security);
-        this.connecting = new Thread(this::connectUntilConnected, "nats-connect-" + connectionName);
-        this.connecting.setDaemon(true);
-        this.connecting.start();
+        startConnecting();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "nats-writer-watchdog");
             thread.setDaemon(true);
@@ -62,10 +64,12 @@ public class NatsConnector implements AutoCloseable {
     }
 
     static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
-            NatsSecurity security) {
+            NatsSecurity security, ConnectionListener listener) {
         // the URLs carry no credentials (serverUrls), so logging them is safe
-        ConnectionListener logEvents = (connection, event) ->
-                LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
+        ConnectionListener logEvents = (connection, event) -> {
+            LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
+            listener.connectionEvent(connection, event);
+        };
         return security.applyTo(new Options.Builder())
                 .servers(serverUrls(servers))
                 .connectionName(connectionName)
@@ -111,7 +115,7 @@ public class NatsConnector implements AutoCloseable {
                 if (closed) {
                     connection.close();
                 } else {
-                    connected.complete(connection);
+                    connected(connection);
                 }
                 return;
             } catch (IOException e) {
@@ -162,9 +166,9 @@ public class NatsConnector implements AutoCloseable {
         }
     }
 
-    /** The connection, if it has connected at least once; null before that. */
+    /** The latest connection, if one has connected; null before that. */
     public Connection connectionOrNull() {
-        return connected.getNow(null);
+        return current;
     }
 
     /** The connection, ready to use; IllegalStateException (a 503 to HTTP clients) while it is not. */
@@ -182,9 +186,68 @@ public class NatsConnector implements AutoCloseable {
         return connection != null && connection.getStatus() == Connection.Status.CONNECTED;
     }
 
-    /** Runs {@code action} once connected (at once if already connected), on the connecting thread. */
+    /**
+     * Runs {@code action} with each new connection: once connected (at once if connected already), and again with the
+     * connection that replaces one jnats closed for good.
+     */
     public void whenConnected(Consumer<Connection> action) {
-        connected.thenAccept(action);
+        Connection now;
+        synchronized (onConnected) {
+            onConnected.add(action);
+            now = current;
+        }
+        if (now != null) {
+            action.accept(now);
+        }
+    }
+
+    private void connected(Connection connection) {
+        List<Consumer<Connection>> actions;
+        synchronized (onConnected) {
+            current = connection;
+            actions = List.copyOf(onConnected);
+        }
+        actions.forEach(action -> action.accept(connection));
+    }
+
+    private void startConnecting() {
+        Thread thread = new Thread(this::connectUntilConnected, "nats-connect-" + connectionName);
+        thread.setDaemon(true);
+        connecting = thread;
+        thread.start();
+    }
+
+    /**
+     * jnats reconnects forever, except when the server refuses the credentials twice in a row (a password changed on
+     * the server, a revoked or expired JWT): then it closes the connection for good. Connect anew, as at startup,
+     * until the server accepts us again; the new connection replaces the old one everywhere (whenConnected).
+     */
+    private void closedByJnats(Connection connection, ConnectionListener.Events event) {
+        if (event == ConnectionListener.Events.CLOSED && !closed && connection == current) {
+            LOG.warn("NATS connection '{}' was closed for good by the client (refused credentials?); connecting anew", connectionName);
+            startConnecting();
+        }
+    }
+
+    /**
+     * Drains the connection (the server stops giving it queue-group messages, in-flight work is answered, then it
+     * closes), at most {@code timeout}, and closes for good.
+     */
+    public void drainAndClose(Duration timeout) throws InterruptedException {
+        closed = true;
+        Connection connection = connectionOrNull();
+        if (connection != null && connection.getStatus() == Connection.Status.CONNECTED) {
+            LOG.info("Draining the NATS connection (at most {} s)", timeout.toSeconds());
+            try {
+                boolean drained = connection.drain(timeout).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                LOG.info(drained ? "NATS connection drained" : "NATS drain timed out; closing");
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                LOG.warn("NATS drain failed ({}); closing", e.toString());
+            }
+        }
+        close();
     }
 
     @Override

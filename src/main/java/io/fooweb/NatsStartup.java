@@ -1,5 +1,7 @@
 package io.fooweb;
 
+import java.util.concurrent.TimeUnit;
+
 import io.nats.client.Connection;
 import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.model.Model;
@@ -54,6 +56,7 @@ public class NatsStartup extends EventNotifierSupport {
         if (model.getRouteTemplateDefinition(TEMPLATE) == null) {
             return;
         }
+        removeWorkersOfAClosedConnection();
         for (int worker = 1; worker <= concurrency; worker++) {
             TemplatedRouteBuilder.builder(getCamelContext(), TEMPLATE)
                     .routeId(TEMPLATE + "-" + worker)
@@ -62,5 +65,32 @@ public class NatsStartup extends EventNotifierSupport {
         }
         LOG.info("Started {} backend workers", concurrency);
         getCamelContext().getRegistry().lookupByNameAndType("natsServiceDiscovery", NatsServiceDiscovery.class).start(connection);
+    }
+
+    /**
+     * When jnats closed the previous connection for good and this is its replacement, the workers and their camel-nats
+     * endpoints still hold the closed one: remove them, so that the new workers get endpoints with the new connection.
+     */
+    private void removeWorkersOfAClosedConnection() {
+        boolean removed = false;
+        for (int worker = 1; worker <= concurrency; worker++) {
+            String id = TEMPLATE + "-" + worker;
+            if (getCamelContext().getRoute(id) != null) {
+                try {
+                    getCamelContext().getRouteController().stopRoute(id, 1, TimeUnit.SECONDS);
+                    getCamelContext().removeRoute(id);
+                } catch (Exception e) {
+                    LOG.warn("Could not remove worker {} of the closed NATS connection: {}", id, e.toString());
+                }
+                removed = true;
+            }
+        }
+        if (removed) {
+            try {
+                getCamelContext().removeEndpoints("nats:*");
+            } catch (Exception e) {
+                LOG.warn("Could not remove the endpoints of the closed NATS connection: {}", e.toString());
+            }
+        }
     }
 }
