@@ -82,7 +82,7 @@ public class RequestCounter implements CountingRoutePolicy {
         // an exception the route did not handle is answered 500 by platform-http (web-errors handles them all)
         int status = exchange.isFailed() ? 500 : exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
         if (status == 200 && exchange.getProperty(REPLY) instanceof ReplyEnvelope.Reply reply) {
-            bytesServed.add(reply.content().length);
+            bytesServed.add(reply.length());
             if (reply.truncated()) {
                 truncations.increment();
             }
