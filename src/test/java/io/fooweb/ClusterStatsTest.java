@@ -44,9 +44,9 @@ class ClusterStatsTest {
     @BeforeEach
     void deployment() {
         env.awaitBackendServing();
-        secondBackend = start("backend", 0, secondBackendManagement.port());
+        secondBackend = AnotherFooweb.start("backend", 0, secondBackendManagement.port());
         int port = FreePort.next();
-        secondWeb = start("web", port, secondWebManagement.port());
+        secondWeb = AnotherFooweb.start("web", port, secondWebManagement.port());
         otherWeb = new Http(port);
         await("two webs and two backends answer").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
                 .until(() -> {
@@ -169,21 +169,5 @@ class ClusterStatsTest {
 
     private static long number(Map<String, Object> figures, String name) {
         return ((Number) figures.get(name)).longValue();
-    }
-
-    /** Another fooweb in this JVM, with its own Camel context, NATS connection and ports, like another process. */
-    private static Main start(String role, int httpPort, int managementPort) {
-        Main main = new Main(FoowebMain.class);
-        FoowebMain.configure(main, role);
-        // system properties win over a Main's own settings, and FoowebEnvironment's carry the first process's ports
-        String sharedHttp = System.setProperty("camel.server.port", String.valueOf(httpPort));
-        String sharedManagement = System.setProperty("camel.management.port", String.valueOf(managementPort));
-        try {
-            main.start();
-        } finally {
-            System.setProperty("camel.server.port", sharedHttp);
-            System.setProperty("camel.management.port", sharedManagement);
-        }
-        return main;
     }
 }

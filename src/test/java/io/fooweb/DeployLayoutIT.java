@@ -9,13 +9,13 @@ import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
+import io.fooweb.fixture.Directories;
 import io.fooweb.fixture.FreePort;
 import io.fooweb.fixture.Http;
 import io.fooweb.fixture.NatsServer;
@@ -107,7 +107,7 @@ class DeployLayoutIT {
     }
 
     private static Path privateTmp(Path tmp, String owner) throws IOException {
-        deleteRecursively(tmp);
+        Directories.deleteRecursively(tmp);
         Files.createDirectories(tmp);
         UserPrincipalLookupService users = tmp.getFileSystem().getUserPrincipalLookupService();
         Files.setOwner(tmp, users.lookupPrincipalByName(owner));
@@ -120,7 +120,7 @@ class DeployLayoutIT {
 
     /** fooweb.jar and exactly the dependencies its manifest's Class-Path names, all under lib/. */
     private static Path installLayout(Path prefix) throws IOException {
-        deleteRecursively(prefix);
+        Directories.deleteRecursively(prefix);
         Path built = Path.of(System.getProperty("fooweb.jar", "target/fooweb.jar"));
         Path jar = Files.copy(built, Files.createDirectories(prefix).resolve("fooweb.jar"));
         String classPath;
@@ -158,16 +158,5 @@ class DeployLayoutIT {
             command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
         }
         return command;
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> entries = Files.walk(directory)) {
-            for (Path entry : entries.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(entry);
-            }
-        }
     }
 }

@@ -7,12 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.fooweb.fixture.Directories;
 import io.fooweb.fixture.FreePort;
 import io.fooweb.fixture.Http;
 import io.fooweb.fixture.NatsServer;
@@ -55,7 +55,7 @@ class JBangSmokeIT {
 
         // JBang deletes and recreates .camel-jbang/ in its working directory: give it a fresh one of its own
         Path workDir = PROJECT.resolve("target/jbang-smoke/run-" + httpPort);
-        deleteRecursively(workDir);
+        Directories.deleteRecursively(workDir);
         Files.createDirectories(workDir);
 
         List<String> command = new ArrayList<>(List.of(
@@ -191,17 +191,6 @@ class JBangSmokeIT {
             return "last lines of " + log + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         } catch (IOException e) {
             return "see " + log;
-        }
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> entries = Files.walk(directory)) {
-            for (Path entry : entries.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(entry);
-            }
         }
     }
 }

@@ -181,7 +181,7 @@ class ServiceDiscoveryTest {
 
     @Test
     void everyLiveBackendAnswersAndAStoppedOneNoLonger() throws Exception {
-        Main second = start("backend", 0);
+        Main second = AnotherFooweb.start("backend", 0, FreePort.next());
         String secondId;
         try {
             await("second backend registered").atMost(Duration.ofSeconds(15))
@@ -205,7 +205,7 @@ class ServiceDiscoveryTest {
     @Test
     void theWebRoleRegistersNoService() throws Exception {
         int port = FreePort.next();
-        Main web = start("web", port);
+        Main web = AnotherFooweb.start("web", port, FreePort.next());
         try {
             Http otherWeb = new Http(port);
             await("web connected").atMost(Duration.ofSeconds(15)).until(() -> otherWeb.postForm("hello.txt").statusCode() == 200);
@@ -214,21 +214,5 @@ class ServiceDiscoveryTest {
         } finally {
             web.stop();
         }
-    }
-
-    /** Another fooweb in this JVM, with its own Camel context and NATS connection, like another process. */
-    private static Main start(String role, int httpPort) {
-        Main main = new Main(FoowebMain.class);
-        FoowebMain.configure(main, role);
-        // system properties win over a Main's own settings, and FoowebEnvironment's carry the first web's ports
-        String sharedHttp = System.setProperty("camel.server.port", String.valueOf(httpPort));
-        String sharedManagement = System.setProperty("camel.management.port", String.valueOf(FreePort.next()));
-        try {
-            main.start();
-        } finally {
-            System.setProperty("camel.server.port", sharedHttp);
-            System.setProperty("camel.management.port", sharedManagement);
-        }
-        return main;
     }
 }

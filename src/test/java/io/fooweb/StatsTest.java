@@ -46,8 +46,7 @@ class StatsTest {
     @BeforeEach
     void connect() throws Exception {
         client = Nats.connect(env.nats().url());
-        // the web's connection is up once a request gets an answer from NATS (here: no responders)
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.postForm("/etc/hostname").statusCode() == 503);
+        env.awaitWebConnectedWithoutBackend();
     }
 
     @AfterEach
