@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -79,11 +80,16 @@ public class ClusterStats {
         return figures;
     }
 
-    /** The local /stats answer with the whole deployment's figures added as "cluster". */
-    public Map<String, Object> withCluster(@Body Map<String, Object> local) throws InterruptedException {
-        Map<String, Object> answer = new LinkedHashMap<>(local);
-        answer.put("cluster", cluster());
-        return answer;
+    /**
+     * The local /stats answer with the whole deployment's figures added as "cluster". Gathering waits for the
+     * deadline, so it runs off the event loop.
+     */
+    public CompletionStage<Map<String, Object>> withCluster(@Body Map<String, Object> local) {
+        return EventLoopHttpConsumer.offEventLoop(() -> {
+            Map<String, Object> answer = new LinkedHashMap<>(local);
+            answer.put("cluster", cluster());
+            return answer;
+        });
     }
 
     Map<String, Object> cluster() throws InterruptedException {

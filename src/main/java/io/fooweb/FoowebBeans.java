@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
-import io.vertx.core.VertxOptions;
 import org.apache.camel.BeanInject;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -120,15 +119,6 @@ public class FoowebBeans implements CamelConfiguration {
     @BindToRegistry("accessLog")
     public AccessLog accessLog() {
         return new AccessLog();
-    }
-
-    /**
-     * platform-http runs each request on a Vert.x worker thread that waits for the backend's reply, so the worker pool
-     * (Vert.x default: 20) caps how many requests a web serves at once.
-     */
-    @BindToRegistry("vertxOptions")
-    public VertxOptions vertxOptions(@PropertyInject("fooweb.web.worker-threads") int workerThreads) {
-        return new VertxOptions().setWorkerPoolSize(workerThreads);
     }
 
     /** The web's /req outcomes: req_counter, /stats and the fooweb_request* metrics; the req route's policy. */

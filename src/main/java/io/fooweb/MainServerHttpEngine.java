@@ -1,7 +1,11 @@
 package io.fooweb;
 
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
+import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
 /**
  * platform-http's Vert.x engine, pinned to the main HTTP server ({@code camel.server.port}).
@@ -10,6 +14,8 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
  * registry. With the management server on a port of its own there are two routers, and it falls back to 8080: unless
  * {@code camel.server.port} happens to be 8080, {@code /req} fails to start ("No PlatformHttpEngine created and setup
  * in registry with name: platform-http-router-8080"). This engine answers with the main server's port instead.
+ * <p>
+ * Its consumers run the web routes on the event loop ({@link EventLoopHttpConsumer}).
  */
 public class MainServerHttpEngine extends VertxPlatformHttpEngine {
 
@@ -17,5 +23,11 @@ public class MainServerHttpEngine extends VertxPlatformHttpEngine {
     public int getServerPort() {
         MainHttpServer main = getCamelContext().hasService(MainHttpServer.class);
         return main != null ? main.getPort() : super.getServerPort();
+    }
+
+    @Override
+    public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
+        return new EventLoopHttpConsumer(endpoint, processor, getHandlers(),
+                VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
     }
 }

@@ -3,7 +3,8 @@ package io.fooweb;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -19,9 +20,8 @@ import org.apache.camel.Variable;
  * <p>
  * Used instead of camel-nats 4.17.0's InOut producer, which schedules a timeout task per request that is never
  * removed (its default queue caps a web at ~500 requests/s with RejectedExecutionException, and each task holds its
- * exchange for the whole timeout) and copies every Camel header onto the wire. The platform-http thread that calls
- * this waits for the route to finish anyway, so it simply waits for the reply here, and the route continues on that
- * thread rather than on jnats' single reply dispatcher.
+ * exchange for the whole timeout) and copies every Camel header onto the wire. No thread waits for the reply: the
+ * route continues when it comes, on the request's event loop rather than on jnats' single reply dispatcher.
  * <p>
  * Failures are exceptions the web routes map to statuses: {@link TimeoutException} (504), jnats'
  * JetStreamStatusException for no responders (503), IllegalStateException while not connected (503).
@@ -39,12 +39,13 @@ public class NatsRequester {
     }
 
     /**
-     * Sends {@code payload} (the filename) and returns the reply's payload. Only our own headers travel: the one that
-     * asks our backend for the status line (ReplyEnvelope), the request id, and the client's traceparent when it
-     * sent a valid one (both checked by RequestTrace).
+     * Sends {@code payload} (the filename); the reply's payload follows, on the event loop of the HTTP request
+     * ({@link EventLoopHttpConsumer#continuation()}). Only our own headers travel: the one that asks our backend for
+     * the status line (ReplyEnvelope), the request id, and the client's traceparent when it sent a valid one (both
+     * checked by RequestTrace).
      */
-    public byte[] request(@Body byte[] payload, @Variable("requestId") String requestId,
-            @Variable("traceparent") String traceparent) throws Exception {
+    public CompletableFuture<byte[]> request(@Body byte[] payload, @Variable("requestId") String requestId,
+            @Variable("traceparent") String traceparent) {
         Connection connection = nats.connection();
         Headers headers = new Headers().add(ReplyEnvelope.REQUEST_HEADER, "1");
         if (requestId != null) {
@@ -53,15 +54,21 @@ public class NatsRequester {
         if (traceparent != null) {
             headers.add(RequestTrace.TRACEPARENT_HEADER, traceparent);
         }
+        Executor continuation = EventLoopHttpConsumer.continuation();
         CompletableFuture<Message> reply = connection.request(
                 NatsMessage.builder().subject(subject).headers(headers).data(payload).build());
-        try {
-            return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS).getData();
-        } catch (TimeoutException | CancellationException e) {
-            reply.cancel(true);
-            throw new TimeoutException("No reply on " + subject + " within " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        }
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        // orTimeout's timer is cancelled when the reply comes (unlike camel-nats'); a timed-out request is removed from
+        // jnats' table of awaited replies by its cleanup task (requestCleanupInterval)
+        reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((message, failure) -> continuation.execute(() -> {
+            if (failure == null) {
+                answer.complete(message.getData());
+            } else if (failure instanceof TimeoutException || failure instanceof CancellationException) {
+                answer.completeExceptionally(new TimeoutException("No reply on " + subject + " within " + timeout.toMillis() + " ms"));
+            } else {
+                answer.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+            }
+        }));
+        return answer;
     }
 }

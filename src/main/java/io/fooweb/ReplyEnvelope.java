@@ -148,6 +148,16 @@ public class ReplyEnvelope {
         return true;
     }
 
+    /** The JSON answer to a successful request ({@link Reply#toJson()}). */
+    public static byte[] json(@Body Reply reply) throws IOException {
+        return reply.toJson();
+    }
+
+    /** The file's bytes, for a client that accepts application/octet-stream. */
+    public static byte[] content(@Body Reply reply) {
+        return reply.content();
+    }
+
     /**
      * A successful reply as the web sees it: the file's bytes are {@code payload} from {@code offset} on (after our
      * status line, if any; kept in place rather than copied, as a reply can be 1 MiB).
