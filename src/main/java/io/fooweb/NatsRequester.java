@@ -1,5 +1,6 @@
 package io.fooweb;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -39,12 +40,12 @@ public class NatsRequester {
     }
 
     /**
-     * Sends {@code payload} (the filename); the reply's payload follows, on the event loop of the HTTP request
-     * ({@link EventLoopHttpConsumer#continuation()}). Only our own headers travel: the one that asks our backend for
-     * the status line (ReplyEnvelope), the request id, and the client's traceparent when it sent a valid one (both
-     * checked by RequestTrace).
+     * Sends the filename, as UTF-8 whatever charset the HTTP request declared; the reply's payload follows, on the
+     * event loop of the HTTP request ({@link EventLoopHttpConsumer#continuation()}). Only our own headers travel: the
+     * one that asks our backend for the status line (ReplyEnvelope), the request id, and the client's traceparent
+     * when it sent a valid one (both checked by RequestTrace).
      */
-    public CompletableFuture<byte[]> request(@Body byte[] payload, @Variable("requestId") String requestId,
+    public CompletableFuture<byte[]> request(@Body String filename, @Variable("requestId") String requestId,
             @Variable("traceparent") String traceparent) {
         Connection connection = nats.connection();
         Headers headers = new Headers().add(ReplyEnvelope.REQUEST_HEADER, "1");
@@ -56,7 +57,7 @@ public class NatsRequester {
         }
         Executor continuation = EventLoopHttpConsumer.continuation();
         CompletableFuture<Message> reply = connection.request(
-                NatsMessage.builder().subject(subject).headers(headers).data(payload).build());
+                NatsMessage.builder().subject(subject).headers(headers).data(filename.getBytes(StandardCharsets.UTF_8)).build());
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         // orTimeout's timer is cancelled when the reply comes (unlike camel-nats'); a timed-out request is removed from
         // jnats' table of awaited replies by its cleanup task (requestCleanupInterval)

@@ -57,6 +57,22 @@ class WebAndBackendTest {
         assertEquals("read through a form\n", Http.json(response).get("file_contents"));
     }
 
+    /** Form fields are percent-encoded UTF-8; a charset parameter on the form's Content-Type does not change the name. */
+    @Test
+    void nonAsciiFilenameIsSentAsUtf8WhateverCharsetTheFormDeclares() {
+        Path file = env.file("café.txt", "named in UTF-8\n".getBytes(StandardCharsets.UTF_8));
+        String form = "filename=" + java.net.URLEncoder.encode(file.toString(), StandardCharsets.UTF_8);
+
+        for (String contentType : new String[] {"application/x-www-form-urlencoded",
+                "application/x-www-form-urlencoded; charset=ISO-8859-1"}) {
+            HttpResponse<String> response = http.send(http.request("/req").header("Content-Type", contentType)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build());
+
+            assertEquals(200, response.statusCode(), contentType + ": " + response.body());
+            assertEquals("named in UTF-8\n", Http.json(response).get("file_contents"));
+        }
+    }
+
     @Test
     void jsonBodyNamesTheFile() {
         Path file = env.file("json.txt", "read through JSON ✓\n".getBytes(StandardCharsets.UTF_8));
