@@ -3,8 +3,6 @@ package io.fooweb;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
@@ -71,22 +69,27 @@ public class ReplyEnvelope {
         return serverLimit > 0 ? (int) Math.min(serverLimit, Integer.MAX_VALUE) : Integer.MAX_VALUE;
     }
 
+    /** The status line, written field by field (a Map through ObjectMapper was a tenth of the backend's JFR profile). */
     private byte[] head(int status, long size, boolean truncated, FoowebException failure) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("status", status);
-        if (failure == null) {
-            line.put("size", size);
-            line.put("truncated", truncated);
-        } else {
-            line.put("error", failure.getCode());
-            line.put("message", failure.getMessage());
-        }
-        line.put("backend", backendId);
-        try {
-            return concat(MAGIC, JSON.writeValueAsBytes(line), new byte[] { '\n' });
+        ByteArrayBuilder out = new ByteArrayBuilder(160);
+        out.write(MAGIC, 0, MAGIC.length);
+        try (JsonGenerator line = JSON.getFactory().createGenerator(out)) {
+            line.writeStartObject();
+            line.writeNumberField("status", status);
+            if (failure == null) {
+                line.writeNumberField("size", size);
+                line.writeBooleanField("truncated", truncated);
+            } else {
+                line.writeStringField("error", failure.getCode());
+                line.writeStringField("message", failure.getMessage());
+            }
+            line.writeStringField("backend", backendId);
+            line.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        out.write('\n');
+        return out.toByteArray();
     }
 
     static FoowebException asFoowebException(Throwable cause) {
