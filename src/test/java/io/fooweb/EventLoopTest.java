@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import io.fooweb.fixture.CapturedLog;
 import io.fooweb.fixture.FoowebEnvironment;
 import io.fooweb.fixture.Http;
 import io.nats.client.Connection;
@@ -22,16 +23,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The web's routes run on the event loop and no thread waits for a backend's reply ({@link EventLoopHttpConsumer}):
- * how many requests wait for their backends at once is not capped by a thread pool. The test plays the backend.
+ * how many requests wait for their backends at once is not capped by a thread pool, and the rest of a route runs on
+ * the request's event loop, not on jnats' one reply dispatcher. The test plays the backend.
  */
 @CamelMainTest(mainClass = FoowebMain.class, properties = "camel.main.routesIncludePattern=classpath:camel/web.camel.yaml")
 class EventLoopTest {
 
     /** Above Vert.x's 20 worker threads and the 64 the web used to configure for waiting on replies. */
     private static final int HELD = 100;
+
+    @RegisterExtension
+    static CapturedLog log = new CapturedLog();
 
     @RegisterExtension
     static FoowebEnvironment env = new FoowebEnvironment();
@@ -68,6 +74,25 @@ class EventLoopTest {
             }
         } finally {
             clients.shutdownNow();
+        }
+    }
+
+    @Test
+    void theRouteGoesOnAfterTheReplyOnTheEventLoop() throws Exception {
+        env.awaitWebConnectedWithoutBackend();
+        try (Connection backend = Nats.connect(env.nats().url())) {
+            backend.createDispatcher(request -> backend.publish(request.getReplyTo(), "echo".getBytes(StandardCharsets.UTF_8)))
+                    .subscribe("fooweb_req", "fooweb_queue");
+            backend.flush(Duration.ofSeconds(2));
+
+            HttpResponse<String> answer = http.postForm("/etc/hostname");
+
+            assertEquals(200, answer.statusCode(), answer.body());
+            // the request log line is the route's last step before the answer is written
+            String id = answer.headers().firstValue("X-Request-Id").orElseThrow();
+            List<String> threads = log.threads("io.fooweb.access", "id=" + id + " ");
+            assertEquals(1, threads.size(), threads.toString());
+            assertTrue(threads.get(0).startsWith("vert.x-eventloop-thread-"), threads.get(0));
         }
     }
 }
