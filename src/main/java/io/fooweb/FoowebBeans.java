@@ -17,6 +17,7 @@ import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.spi.HeaderFilterStrategy;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.EventNotifierSupport;
 import org.slf4j.LoggerFactory;
 
 /** The beans the routes call, built from application.properties, and the lifecycle hooks around them. */
@@ -30,8 +31,8 @@ public class FoowebBeans implements CamelConfiguration {
         int shutdownTimeout = Integer.parseInt(properties.resolveProperty("camel.main.shutdownTimeout").orElse("10"));
         context.addStartupListener(new HttpPortsBound());
         context.addStartupListener(new FoowebMetrics());
-        context.getManagementStrategy().addEventNotifier(new NatsStartup(concurrency));
-        context.getManagementStrategy().addEventNotifier(
+        addContextEventNotifier(context, new NatsStartup(concurrency));
+        addContextEventNotifier(context,
                 new GracefulShutdown(() -> context.getRegistry().lookupByNameAndType("nats", NatsConnector.class),
                         Duration.ofSeconds(shutdownTimeout)));
         // create the NATS connector while Camel starts, so that a setting it cannot use (credentials in a URL, an
@@ -39,6 +40,16 @@ public class FoowebBeans implements CamelConfiguration {
         // anyway, but the backend's workers wait for the connection, so a backend would otherwise run on without NATS
         context.addStartupListener((camelContext, alreadyStarted) ->
                 camelContext.getRegistry().lookupByNameAndType("nats", NatsConnector.class));
+    }
+
+    /**
+     * Our notifiers only follow the context's lifecycle. Once any notifier takes exchange events, Camel creates and
+     * offers it several events per exchange, for every request.
+     */
+    private static void addContextEventNotifier(CamelContext context, EventNotifierSupport notifier) {
+        notifier.setIgnoreExchangeEvents(true);
+        notifier.setIgnoreStepEvents(true);
+        context.getManagementStrategy().addEventNotifier(notifier);
     }
 
     @BindToRegistry(value = "nats", lazy = true, destroyMethod = "close")

@@ -14,6 +14,8 @@ import java.util.concurrent.Future;
 
 import io.fooweb.fixture.FoowebEnvironment;
 import io.fooweb.fixture.Http;
+import org.apache.camel.BeanInject;
+import org.apache.camel.CamelContext;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,9 @@ class WebAndBackendTest {
 
     Http http = env.http();
 
+    @BeanInject
+    CamelContext camelContext;
+
     @BeforeEach
     void backendServing() {
         env.awaitBackendServing();
@@ -45,6 +50,13 @@ class WebAndBackendTest {
         assertEquals(200, response.statusCode());
         assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
         assertEquals(Map.of("file_contents", Files.readString(Path.of("/etc/hostname"))), Http.json(response));
+    }
+
+    @Test
+    void noEventsAreCreatedPerExchange() {
+        // our lifecycle notifiers ignore exchange events (FoowebBeans.addContextEventNotifier); one that did not would
+        // make Camel create several events for every request
+        assertFalse(camelContext.getCamelContextExtension().isEventNotificationApplicable());
     }
 
     @Test
