@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -93,7 +94,7 @@ public class ConfinedFileReader {
 
     private FileSlice readBounded(Path real, long reportedSize) {
         try (InputStream in = Files.newInputStream(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            byte[] bytes = in.readNBytes(maxBytes);
+            byte[] bytes = reportedSize > 0 ? readExpecting(in, (int) Math.min(reportedSize, maxBytes), maxBytes) : in.readNBytes(maxBytes);
             boolean truncated = bytes.length == maxBytes && in.read() != -1;
             long size = truncated ? reportedSize : bytes.length;
             return new FileSlice(bytes, size, truncated);
@@ -104,6 +105,31 @@ public class ConfinedFileReader {
         } catch (IOException e) {
             throw new FoowebException(500, "read_failed", "The file could not be read");
         }
+    }
+
+    /**
+     * Reads into an array of the size the file reported, in as few reads as the kernel allows; readNBytes alone goes
+     * in 8 KiB chunks and copies them together (128 reads for 1 MiB). The file may have changed since: what is read
+     * decides, up to {@code maxBytes}.
+     */
+    static byte[] readExpecting(InputStream in, int expected, int maxBytes) throws IOException {
+        byte[] bytes = new byte[expected];
+        int read = in.readNBytes(bytes, 0, expected);
+        if (read < expected) {
+            return Arrays.copyOf(bytes, read);
+        }
+        if (expected == maxBytes) {
+            return bytes;
+        }
+        int next = in.read();
+        if (next == -1) {
+            return bytes;
+        }
+        byte[] more = in.readNBytes(maxBytes - expected - 1);
+        byte[] all = Arrays.copyOf(bytes, expected + 1 + more.length);
+        all[expected] = (byte) next;
+        System.arraycopy(more, 0, all, expected + 1, more.length);
+        return all;
     }
 
     private Path resolve(String name) {
