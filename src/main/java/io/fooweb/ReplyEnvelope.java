@@ -46,12 +46,16 @@ public class ReplyEnvelope {
             return file.limitTo(maxPayload()).bytes();
         }
         byte[] head = head(200, file.size(), file.truncated(), null);
-        int room = maxPayload() - head.length;
-        if (file.bytes().length > room) {
-            file = file.limitTo(room);
+        byte[] content = file.bytes();
+        int length = Math.min(content.length, Math.max(maxPayload() - head.length, 0));
+        if (length < content.length) {
+            // "truncated":true is no longer than "truncated":false, so the cut content still fits
             head = head(200, file.size(), true, null);
         }
-        return concat(head, file.bytes());
+        // one copy of the content, straight behind the status line (up to 1 MiB per reply)
+        byte[] reply = Arrays.copyOf(head, head.length + length);
+        System.arraycopy(content, 0, reply, head.length, length);
+        return reply;
     }
 
     /** The reply for a failed request: empty for plain clients, the status line for our web. */
@@ -257,19 +261,5 @@ public class ReplyEnvelope {
             }
         }
         return -1;
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int length = 0;
-        for (byte[] part : parts) {
-            length += part.length;
-        }
-        byte[] all = new byte[length];
-        int at = 0;
-        for (byte[] part : parts) {
-            System.arraycopy(part, 0, all, at, part.length);
-            at += part.length;
-        }
-        return all;
     }
 }
