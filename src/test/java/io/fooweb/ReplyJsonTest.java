@@ -54,7 +54,7 @@ class ReplyJsonTest {
      * outside the BMP from a String as an escaped surrogate pair, the fast path as its four UTF-8 bytes (as Go does).
      */
     private static void assertSameAsReference(byte[] content) throws Exception {
-        assertEquals(jdkAcceptsAsUtf8(content), ReplyEnvelope.isValidUtf8(content, 0), () -> hex(content));
+        assertEquals(jdkAcceptsAsUtf8(content), JsonText.isValidUtf8(content, 0), () -> hex(content));
         byte[] json = new ReplyEnvelope.Reply(content, content.length, false).toJson();
         assertEquals(JSON.readTree(reference(content, content.length, false)), JSON.readTree(json), () -> hex(content));
         assertTrue(jdkAcceptsAsUtf8(json), () -> hex(content));
@@ -79,6 +79,18 @@ class ReplyJsonTest {
         byte[] content = bytes("22 5c 2f 08 0c 0a 0d 09 01 1f 7f 41");
         assertEquals("{\"file_contents\":\"\\\"\\\\/\\b\\f\\n\\r\\t\\u0001\\u001F\u007fA\"}",
                 new String(new ReplyEnvelope.Reply(content, content.length, false).toJson(), StandardCharsets.UTF_8));
+    }
+
+    /** Every byte value at every place of two eight-byte blocks and a short tail, in plain text: blocks are checked whole. */
+    @Test
+    void everyByteAtEveryPlaceOfABlock() throws Exception {
+        for (int place = 0; place < 19; place++) {
+            for (int value = 0; value < 256; value++) {
+                byte[] content = "abcdefghijklmnopqrs".getBytes(StandardCharsets.US_ASCII);
+                content[place] = (byte) value;
+                assertSameAsReference(content);
+            }
+        }
     }
 
     @Test
