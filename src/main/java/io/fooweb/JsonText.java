@@ -28,16 +28,7 @@ final class JsonText {
     /** The length of the escaped text, or -1 when it is not well-formed UTF-8. */
     static long escapedLength(byte[] text, int from) {
         long extra = 0;
-        int i = from;
-        while (i < text.length) {
-            if (i + 8 <= text.length) {
-                long flags = needingALook((long) LONGS.get(text, i));
-                if (flags == 0) {
-                    i += 8;
-                    continue;
-                }
-                i += Long.numberOfTrailingZeros(flags) >>> 3;
-            }
+        for (int i = skipPlain(text, from); i < text.length; i = skipPlain(text, i)) {
             int b = text[i] & 0xFF;
             if (b >= 0x80) {
                 int length = sequenceLength(text, i);
@@ -56,16 +47,7 @@ final class JsonText {
     /** Writes the escaped text (well-formed UTF-8, see {@link #escapedLength}) into {@code out}; returns where it ends. */
     static int writeEscaped(byte[] text, int from, byte[] out, int at) {
         int run = from;
-        int i = from;
-        while (i < text.length) {
-            if (i + 8 <= text.length) {
-                long flags = needingALook((long) LONGS.get(text, i));
-                if (flags == 0) {
-                    i += 8;
-                    continue;
-                }
-                i += Long.numberOfTrailingZeros(flags) >>> 3;
-            }
+        for (int i = skipPlain(text, from); i < text.length; i = skipPlain(text, i)) {
             int b = text[i] & 0xFF;
             if (escapeLength(b) == 1) {
                 i++;
@@ -94,6 +76,18 @@ final class JsonText {
         }
         System.arraycopy(text, run, out, at, text.length - run);
         return at + text.length - run;
+    }
+
+    /** The first place from {@code i} on with a byte to look at, skipping whole blocks of eight plain bytes. */
+    private static int skipPlain(byte[] text, int i) {
+        while (i + 8 <= text.length) {
+            long flags = needingALook((long) LONGS.get(text, i));
+            if (flags != 0) {
+                return i + (Long.numberOfTrailingZeros(flags) >>> 3);
+            }
+            i += 8;
+        }
+        return i;
     }
 
     /**
