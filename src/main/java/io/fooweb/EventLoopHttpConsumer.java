@@ -13,13 +13,16 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConsumer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpSupport;
 import org.apache.camel.spi.HeaderFilterStrategy;
 
@@ -36,8 +39,18 @@ import org.apache.camel.spi.HeaderFilterStrategy;
  * <p>
  * The request parsing and response writing are platform-http's own; two of its methods are private in 4.17.0 and are
  * reached through method handles. Proxy and streaming endpoints, which fooweb does not use, keep the worker path.
+ * <p>
+ * Vert.x's body handler refuses some requests before any route runs: a body over {@code camel.server.maxBodySize}
+ * (413) and a form it cannot decode (400, e.g. a field over Vert.x's 8 KiB limit). Vert.x would answer those with a
+ * bare text and log "Unhandled exception in router"; this consumer runs the route anyway, with the refusal in the
+ * exchange variable {@value #REFUSED_BODY}, which FilenameRequest throws, so that the answer is the routes' JSON
+ * error and the request-log line.
  */
 public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
+
+    /** The exchange variable holding the {@link FoowebException} for a body Vert.x refused. */
+    public static final String REFUSED_BODY = "refusedBody";
+    private static final String ROUTED = EventLoopHttpConsumer.class.getName() + ".routed";
 
     private static final MethodHandle POPULATE_FORM;
     private static final MethodHandle WRITE_RESPONSE;
@@ -56,9 +69,49 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
         }
     }
 
+    private final String routerName;
+    private Route refusals;
+    private Long maxBodySize;
+
     public EventLoopHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor, List<Handler<RoutingContext>> handlers,
             String routerName) {
         super(endpoint, processor, handlers, routerName);
+        this.routerName = routerName;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        PlatformHttpEndpoint endpoint = getEndpoint();
+        String path = endpoint.isMatchOnUriPrefix() && !endpoint.getPath().endsWith("*") ? endpoint.getPath() + "*" : endpoint.getPath();
+        MainHttpServer server = endpoint.getCamelContext().hasService(MainHttpServer.class);
+        maxBodySize = server != null && server.getMaxBodySize() != null ? server.getMaxBodySize() : null;
+        refusals = VertxPlatformHttpRouter.lookup(endpoint.getCamelContext(), routerName).route(path).failureHandler(this::handleRefusal);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (refusals != null) {
+            refusals.remove();
+            refusals = null;
+        }
+        super.doStop();
+    }
+
+    /** A failure before {@link #handleRequest} ran: the body handler's 413 or 400; anything else goes on to Vert.x. */
+    private void handleRefusal(RoutingContext ctx) {
+        if (ctx.get(ROUTED) != null || (ctx.statusCode() != 413 && ctx.statusCode() != 400)) {
+            ctx.next();
+            return;
+        }
+        FoowebException refusal = ctx.statusCode() == 413
+                ? new FoowebException(413, "body_too_large", maxBodySize != null
+                        ? "The request body is over " + maxBodySize + " bytes" : "The request body is larger than this server accepts")
+                : FoowebException.badRequest("invalid_form", "The form body cannot be decoded (a field over 8 KiB, or a broken encoding)");
+        if (ctx.failure() != null) {
+            refusal.initCause(ctx.failure());
+        }
+        handleRequest(ctx, refusal);
     }
 
     /**
@@ -86,6 +139,11 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
 
     @Override
     protected void handleRequest(RoutingContext ctx) {
+        handleRequest(ctx, null);
+    }
+
+    private void handleRequest(RoutingContext ctx, FoowebException refusal) {
+        ctx.put(ROUTED, Boolean.TRUE);
         PlatformHttpEndpoint endpoint = getEndpoint();
         if (isSuspended() || endpoint.isHttpProxy() || endpoint.isUseStreaming()) {
             super.handleRequest(ctx);
@@ -93,6 +151,9 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
         }
         Exchange exchange = createExchange(false);
         exchange.setPattern(ExchangePattern.InOut);
+        if (refusal != null) {
+            exchange.setVariable(REFUSED_BODY, refusal);
+        }
         processHttpRequest(exchange, ctx).onComplete(parsed -> {
             if (parsed.failed()) {
                 fail(exchange, ctx, parsed.cause());

@@ -30,9 +30,13 @@ public class FilenameRequest {
 
     /**
      * The {@code filename} field of a form body ({@code curl -d filename=...}) or a JSON body
-     * ({@code {"filename": "..."}}); the default filename when the field is absent.
+     * ({@code {"filename": "..."}}); the default filename when the field is absent. A body Vert.x already refused
+     * (too large, an undecodable form: {@link EventLoopHttpConsumer}) fails here, where the body would have been read.
      */
     public String extract(Exchange exchange) {
+        if (exchange.getVariable(EventLoopHttpConsumer.REFUSED_BODY) instanceof FoowebException refused) {
+            throw refused;
+        }
         Message message = exchange.getMessage();
         String contentType = message.getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(Locale.ROOT);
         String filename = contentType.startsWith("application/json") ? fromJson(message.getBody(byte[].class)) : fromForm(message.getBody());

@@ -89,8 +89,26 @@ class FailureAnswersTest {
     void filenameOver4096BytesIs400() {
         assertError(400, "invalid_filename", http.postForm("/" + "a".repeat(5000)));
         assertError(400, "invalid_filename", http.postJson("{\"filename\": \"/" + "a".repeat(10 * 1024) + "\"}"));
-        // Vert.x refuses a form field over its 8 KiB attribute limit itself, before any route, with a bare 400
-        assertEquals(400, http.postForm("/" + "a".repeat(10 * 1024)).statusCode());
+        // Vert.x's form decoder refuses a field over its 8 KiB attribute limit before any route runs
+        assertError(400, "invalid_form", http.postForm("/" + "a".repeat(10 * 1024)));
+    }
+
+    @Test
+    void bodyOverTheLimitIs413WhateverItsType() {
+        String name = "/" + "a".repeat(70 * 1024);
+        assertError(413, "body_too_large", http.postForm(name));
+        assertError(413, "body_too_large", http.postJson("{\"filename\": \"" + name + "\"}"));
+        assertError(413, "body_too_large", http.send(http.request("/req").header("Content-Type", "application/octet-stream")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[8 * 1024 * 1024])).build()));
+        assertEquals("The request body is over 65536 bytes", Http.json(http.postForm(name)).get("message"));
+    }
+
+    @Test
+    void bodyJustUnderTheLimitIsRead() {
+        // 65,536 bytes in all: the limit is on the body, and a body of exactly the limit is still read
+        String json = "{\"filename\": \"/" + "a".repeat(65536 - 17) + "\"}";
+        assertEquals(65536, json.length());
+        assertError(400, "invalid_filename", http.postJson(json));
     }
 
     @Test

@@ -121,6 +121,23 @@ class RequestLogTest {
     }
 
     @Test
+    void bodiesVertxRefusesGetTheirRequestLineAndNoRouterError() {
+        HttpResponse<String> tooLarge = post("/" + "a".repeat(70 * 1024), "X-Request-Id", "too-large");
+        HttpResponse<String> fieldTooLong = post("/" + "a".repeat(10 * 1024), "X-Request-Id", "field-too-long");
+
+        assertEquals(413, tooLarge.statusCode());
+        assertEquals(400, fieldTooLong.statusCode());
+        assertEquals("too-large", tooLarge.headers().firstValue("X-Request-Id").orElse(""));
+        assertTrue(accessLine("too-large").contains(" status=413 "), accessLine("too-large"));
+        assertTrue(accessLine("too-large").contains(" filename=- ") && accessLine("too-large").contains(" error=body_too_large "),
+                accessLine("too-large"));
+        assertTrue(accessLine("field-too-long").contains(" status=400 ") && accessLine("field-too-long").contains(" error=invalid_form "),
+                accessLine("field-too-long"));
+        // Vert.x's own answer to these was a bare text with an ERROR line and no cause
+        assertEquals(List.of(), log.lines("io.vertx.ext.web.RoutingContext", ""));
+    }
+
+    @Test
     void aMissingOrInvalidRequestIdIsReplacedByAGeneratedOne() {
         List<String> sent = List.of("", "has space", "slash/inside", "x".repeat(65), "quote\"d");
         java.util.Set<String> generated = new java.util.HashSet<>();
