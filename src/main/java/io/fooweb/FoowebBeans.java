@@ -164,6 +164,15 @@ public class FoowebBeans implements CamelConfiguration {
         return new ReplyEnvelope(nats, hostAndPid());
     }
 
+    /** What the backend workers may have queued at once: each one reply of at most max-reply-bytes, twice over. */
+    @BindToRegistry(value = "replyBacklog", lazy = true)
+    public ReplyBacklog replyBacklog(@BeanInject("nats") NatsConnector nats,
+            @PropertyInject("fooweb.backend.concurrency") int concurrency,
+            @PropertyInject("fooweb.backend.max-reply-bytes") int maxReplyBytes,
+            @PropertyInject("fooweb.request.timeout") long requestTimeout) {
+        return new ReplyBacklog(nats::connectionOrNull, 2L * concurrency * maxReplyBytes, Duration.ofMillis(requestTimeout));
+    }
+
     /** Request statistics of the backend workers: the route policy of the backend-worker template. */
     @BindToRegistry(value = "backendStats", lazy = true)
     public BackendStats backendStats() {

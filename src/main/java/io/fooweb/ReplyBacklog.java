@@ -1,0 +1,47 @@
+package io.fooweb;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import io.nats.client.Connection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Backpressure for the backend's replies. Publishing a reply only queues it for jnats' writer thread, and jnats bounds
+ * that queue by message count (5,000), not bytes: a busy backend read and queued 1 MiB replies faster than it could
+ * send them until its heap ran out (seen at 64 concurrent 1 MiB requests with a 64 MB heap). A worker about to read
+ * a file first waits while more than {@code maxBytes} are queued; a PING queued behind them comes back (jnats' flush)
+ * once they have all reached the server. (Asking jnats for the queue's size already waits while its writer is inside a
+ * write: it holds the writer's lock.)
+ */
+public class ReplyBacklog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplyBacklog.class);
+
+    private final Supplier<Connection> connection;
+    private final long maxBytes;
+    private final Duration maxWait;
+
+    /** {@code connection}: the current connection, or null before there is one. */
+    public ReplyBacklog(Supplier<Connection> connection, long maxBytes, Duration maxWait) {
+        this.connection = connection;
+        this.maxBytes = maxBytes;
+        this.maxWait = maxWait;
+    }
+
+    /** Returns at once while the queue holds at most {@code maxBytes}, else once it has drained or after the wait. */
+    public void awaitRoom() throws InterruptedException {
+        Connection current = connection.get();
+        if (current == null || current.outgoingPendingBytes() <= maxBytes) {
+            return;
+        }
+        try {
+            current.flush(maxWait);
+        } catch (TimeoutException | IllegalStateException e) {
+            // the server is slow or gone: serve on as before; the watchdog and reconnects deal with a dead connection
+            LOG.debug("Replies still queued after {} ms: {}", maxWait.toMillis(), e.toString());
+        }
+    }
+}
