@@ -81,8 +81,9 @@ public class FoowebBeans implements CamelConfiguration {
     public NatsRequester natsRequester(
             @BeanInject("nats") NatsConnector nats,
             @PropertyInject("fooweb.nats.subject") String subject,
-            @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis) {
-        return new NatsRequester(nats, subject, Duration.ofMillis(requestTimeoutMillis));
+            @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis,
+            @PropertyInject("fooweb.web.max-held-reply-bytes") long maxHeldReplyBytes) {
+        return new NatsRequester(nats, subject, Duration.ofMillis(requestTimeoutMillis), maxHeldReplyBytes);
     }
 
     @BindToRegistry(value = "natsConsumerErrors", lazy = true)
