@@ -18,6 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReplyBacklogTest {
 
     private static final int MIB = 1024 * 1024;
+    private static final FileSlice LARGE = new FileSlice(new byte[ReplyBacklog.SMALL_REPLY_BYTES + 1], ReplyBacklog.SMALL_REPLY_BYTES + 1, false);
+    private static final FileSlice SMALL = new FileSlice(new byte[ReplyBacklog.SMALL_REPLY_BYTES], ReplyBacklog.SMALL_REPLY_BYTES, false);
 
     @Test
     void aWorkerWaitsWhileTheUnsentRepliesAreOverTheLimitAndGoesOnOnceTheyAreSent() throws Exception {
@@ -25,7 +27,7 @@ class ReplyBacklogTest {
                 Connection connection = Nats.connect(new Options.Builder().server(server.url()).build())) {
             ReplyBacklog backlog = new ReplyBacklog(() -> connection, 2L * MIB, Duration.ofSeconds(20));
             // nothing queued: no wait (a preemptive timeout so that a wrong wait fails rather than hangs)
-            CompletableFuture.runAsync(() -> awaitRoom(backlog)).get(5, TimeUnit.SECONDS);
+            CompletableFuture.runAsync(() -> awaitRoom(backlog, LARGE)).get(5, TimeUnit.SECONDS);
 
             server.pause();
             try {
@@ -35,9 +37,11 @@ class ReplyBacklogTest {
                 for (int i = 0; i < 40; i++) {
                     connection.publish("fooweb-test-nobody", reply);
                 }
-                CompletableFuture<Void> worker = CompletableFuture.runAsync(() -> awaitRoom(backlog));
+                CompletableFuture<Void> worker = CompletableFuture.runAsync(() -> awaitRoom(backlog, LARGE));
                 assertThrows(TimeoutException.class, () -> worker.get(500, TimeUnit.MILLISECONDS),
                         "the worker went on while the server read nothing");
+                // a small reply does not even ask (asking waits for the writer's lock)
+                CompletableFuture.runAsync(() -> awaitRoom(backlog, SMALL)).get(5, TimeUnit.SECONDS);
 
                 server.resume();
                 worker.get(20, TimeUnit.SECONDS);
@@ -48,9 +52,9 @@ class ReplyBacklogTest {
         }
     }
 
-    private static void awaitRoom(ReplyBacklog backlog) {
+    private static void awaitRoom(ReplyBacklog backlog, FileSlice reply) {
         try {
-            backlog.awaitRoom();
+            backlog.awaitRoom(reply);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
