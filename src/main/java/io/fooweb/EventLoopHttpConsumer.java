@@ -50,7 +50,6 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
 
     /** The exchange variable holding the {@link FoowebException} for a body Vert.x refused. */
     public static final String REFUSED_BODY = "refusedBody";
-    private static final String ROUTED = EventLoopHttpConsumer.class.getName() + ".routed";
 
     private static final MethodHandle POPULATE_FORM;
     private static final MethodHandle WRITE_RESPONSE;
@@ -85,7 +84,7 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
         PlatformHttpEndpoint endpoint = getEndpoint();
         String path = endpoint.isMatchOnUriPrefix() && !endpoint.getPath().endsWith("*") ? endpoint.getPath() + "*" : endpoint.getPath();
         MainHttpServer server = endpoint.getCamelContext().hasService(MainHttpServer.class);
-        maxBodySize = server != null && server.getMaxBodySize() != null ? server.getMaxBodySize() : null;
+        maxBodySize = server != null ? server.getMaxBodySize() : null;
         refusals = VertxPlatformHttpRouter.lookup(endpoint.getCamelContext(), routerName).route(path).failureHandler(this::handleRefusal);
     }
 
@@ -98,9 +97,12 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
         super.doStop();
     }
 
-    /** A failure before {@link #handleRequest} ran: the body handler's 413 or 400; anything else goes on to Vert.x. */
+    /**
+     * The body handler's refusals, 413 and 400, which come before {@link #handleRequest}; anything else goes on to
+     * Vert.x (this consumer's own failures carry an exception and no status).
+     */
     private void handleRefusal(RoutingContext ctx) {
-        if (ctx.get(ROUTED) != null || (ctx.statusCode() != 413 && ctx.statusCode() != 400)) {
+        if (ctx.statusCode() != 413 && ctx.statusCode() != 400) {
             ctx.next();
             return;
         }
@@ -143,7 +145,6 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
     }
 
     private void handleRequest(RoutingContext ctx, FoowebException refusal) {
-        ctx.put(ROUTED, Boolean.TRUE);
         PlatformHttpEndpoint endpoint = getEndpoint();
         if (isSuspended() || endpoint.isHttpProxy() || endpoint.isUseStreaming()) {
             super.handleRequest(ctx);
