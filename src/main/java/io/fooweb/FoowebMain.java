@@ -1,17 +1,24 @@
 package io.fooweb;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Locale;
+import java.util.Properties;
 
 import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts fooweb in one role: {@code web} (HTTP API), {@code backend} (NATS worker) or {@code all} (both, the default).
- * The role comes from the first argument, else {@code -Dfooweb.role}, else {@code FOOWEB_ROLE}.
+ * Starts fooweb in one role: {@code web} (HTTP API), {@code backend} (NATS worker) or {@code all} (both).
+ * <p>
+ * The role is the property {@code fooweb.role} (application.properties); {@code FOOWEB_ROLE}, then
+ * {@code -Dfooweb.role}, then the first argument override it. A role is two Camel Main settings: which route files
+ * load ({@code camel.main.routesIncludePattern}) and whether the HTTP server starts ({@code camel.server.enabled}).
+ * Each route file declares the beans its routes use, so a role builds only its own.
  */
 public final class FoowebMain {
 
-    enum Role {
+    public enum Role {
         WEB("classpath:camel/web.camel.yaml", true),
         BACKEND("classpath:camel/backend.camel.yaml", false),
         ALL("classpath:camel/*.camel.yaml", true);
@@ -38,7 +45,13 @@ public final class FoowebMain {
 
     public static void main(String... args) throws Exception {
         Main main = new Main(FoowebMain.class);
-        configure(main, args.length > 0 ? args[0] : null);
+        try {
+            configure(main, args.length > 0 ? args[0] : null);
+        } catch (IllegalArgumentException e) {
+            System.err.println("fooweb: " + e.getMessage());
+            System.err.println("Usage: fooweb [web|backend|all]");
+            System.exit(2);
+        }
         try {
             main.run();
         } catch (Exception e) {
@@ -50,14 +63,28 @@ public final class FoowebMain {
     }
 
     /** Applies the role to a Camel Main: which routes load and whether the HTTP server starts. */
-    static Role configure(Main main, String roleArgument) {
-        String name = roleArgument != null ? roleArgument
-                : System.getProperty("fooweb.role", System.getenv().getOrDefault("FOOWEB_ROLE", "all"));
-        Role role = Role.of(name);
-        String roleName = role.name().toLowerCase(Locale.ROOT);
-        main.addOverrideProperty("fooweb.role", roleName);
+    public static Role configure(Main main, String roleArgument) {
+        Role role = Role.of(roleArgument != null ? roleArgument : roleSetting());
+        main.addOverrideProperty("fooweb.role", role.name().toLowerCase(Locale.ROOT));
         main.addOverrideProperty("camel.main.routesIncludePattern", role.routes);
         main.addOverrideProperty("camel.server.enabled", String.valueOf(role.http));
         return role;
+    }
+
+    /** -Dfooweb.role, else FOOWEB_ROLE, else application.properties, else all. */
+    static String roleSetting() {
+        String role = System.getProperty("fooweb.role", System.getenv("FOOWEB_ROLE"));
+        if (role != null && !role.isBlank()) {
+            return role;
+        }
+        Properties properties = new Properties();
+        try (InputStream in = FoowebMain.class.getResourceAsStream("/application.properties")) {
+            if (in != null) {
+                properties.load(in);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read application.properties: " + e.getMessage(), e);
+        }
+        return properties.getProperty("fooweb.role", "all");
     }
 }

@@ -1,5 +1,7 @@
 package io.fooweb;
 
+import io.fooweb.nats.NatsHealthCheck;
+
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The README's Camel JBang command runs the same routes, properties and beans as the jar:
- * {@code camel run application.properties routes/*.camel.yaml src/main/java/io/fooweb/*.java --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus}.
+ * {@code camel run application.properties routes/*.camel.yaml $(find src/main/java -name '*.java') --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus}.
  * <p>
  * The jbang launcher is not available in CI, so the {@code camel} CLI runs from the Maven artifact
  * {@code camel-jbang-core} (classpath resolved from {@code src/test/jbang/pom.xml}) through the one-class launcher
@@ -64,9 +64,9 @@ class JBangSmokeIT {
                 PROJECT.resolve("src/test/jbang/Camel.java").toString(),
                 "run",
                 PROJECT.resolve("application.properties").toString()));
-        // what the shell's globs expand to in the README's command
+        // what the shell expands the README's command to
         command.addAll(files(PROJECT.resolve("routes"), ".camel.yaml"));
-        command.addAll(files(PROJECT.resolve("src/main/java/io/fooweb"), ".java"));
+        command.addAll(files(PROJECT.resolve("src/main/java"), ".java"));
         command.addAll(List.of(
                 "--dep=camel:nats",
                 "--dep=camel:jackson",
@@ -177,7 +177,7 @@ class JBangSmokeIT {
     }
 
     private static List<String> files(Path directory, String suffix) throws IOException {
-        try (Stream<Path> entries = Files.list(directory)) {
+        try (Stream<Path> entries = Files.walk(directory)) {
             List<String> names = entries.filter(p -> p.getFileName().toString().endsWith(suffix))
                     .map(Path::toString).sorted().toList();
             assertTrue(!names.isEmpty(), "no *" + suffix + " in " + directory);

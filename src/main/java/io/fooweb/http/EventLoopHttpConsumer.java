@@ -1,0 +1,216 @@
+package io.fooweb.http;
+
+import io.fooweb.wire.FoowebException;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConsumer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpSupport;
+import org.apache.camel.spi.HeaderFilterStrategy;
+
+/**
+ * platform-http's Vert.x consumer, running the route on the request's event loop rather than on a worker thread.
+ * <p>
+ * camel-platform-http-vertx 4.17.0 runs every route on a Vert.x worker thread, synchronously (CAMEL-18383 asks for the
+ * event-loop option this class adds): a POST /req held a worker for its whole NATS round trip and cost two more thread
+ * hand-offs, which made up most of the web's system time. fooweb's web routes do not block: the steps that wait
+ * return a {@link CompletionStage} (Camel's bean component then waits without a thread) and continue on the event
+ * loop ({@link #continuation()}); work that must block goes to a worker ({@link #offEventLoop}). A step that blocks
+ * on the event loop stalls every connection of that loop, so a new web step that does I/O must take one of these two
+ * ways.
+ * <p>
+ * The request parsing and response writing are platform-http's own; two of its methods are private in 4.17.0 and are
+ * reached through method handles. Proxy and streaming endpoints, which fooweb does not use, keep the worker path.
+ * <p>
+ * Vert.x's body handler refuses some requests before any route runs: a body over {@code camel.server.maxBodySize}
+ * (413) and a form it cannot decode (400, e.g. a field over Vert.x's 8 KiB limit). Vert.x would answer those with a
+ * bare text and log "Unhandled exception in router"; this consumer runs the route anyway, with the refusal in the
+ * exchange variable {@value #REFUSED_BODY}, which FilenameRequest throws, so that the answer is the routes' JSON
+ * error and the request-log line.
+ */
+public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
+
+    /** The exchange variable holding the {@link FoowebException} for a body Vert.x refused. */
+    public static final String REFUSED_BODY = "refusedBody";
+
+    private static final MethodHandle POPULATE_FORM;
+    private static final MethodHandle WRITE_RESPONSE;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            POPULATE_FORM = MethodHandles.privateLookupIn(VertxPlatformHttpConsumer.class, lookup).findVirtual(
+                    VertxPlatformHttpConsumer.class, "populateMultiFormData",
+                    MethodType.methodType(void.class, RoutingContext.class, Message.class, HeaderFilterStrategy.class));
+            WRITE_RESPONSE = MethodHandles.privateLookupIn(VertxPlatformHttpSupport.class, lookup).findStatic(
+                    VertxPlatformHttpSupport.class, "writeResponse",
+                    MethodType.methodType(Future.class, RoutingContext.class, Exchange.class, HeaderFilterStrategy.class, boolean.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError("camel-platform-http-vertx is not the 4.17.0 this class was written for: " + e);
+        }
+    }
+
+    private final String routerName;
+    private Route refusals;
+    private Long maxBodySize;
+
+    public EventLoopHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor, List<Handler<RoutingContext>> handlers,
+            String routerName) {
+        super(endpoint, processor, handlers, routerName);
+        this.routerName = routerName;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        PlatformHttpEndpoint endpoint = getEndpoint();
+        String path = endpoint.isMatchOnUriPrefix() && !endpoint.getPath().endsWith("*") ? endpoint.getPath() + "*" : endpoint.getPath();
+        MainHttpServer server = endpoint.getCamelContext().hasService(MainHttpServer.class);
+        maxBodySize = server != null ? server.getMaxBodySize() : null;
+        refusals = VertxPlatformHttpRouter.lookup(endpoint.getCamelContext(), routerName).route(path).failureHandler(this::handleRefusal);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (refusals != null) {
+            refusals.remove();
+            refusals = null;
+        }
+        super.doStop();
+    }
+
+    /**
+     * The body handler's refusals, 413 and 400, which come before {@link #handleRequest}; anything else goes on to
+     * Vert.x (this consumer's own failures carry an exception and no status).
+     */
+    private void handleRefusal(RoutingContext ctx) {
+        if (ctx.statusCode() != 413 && ctx.statusCode() != 400) {
+            ctx.next();
+            return;
+        }
+        FoowebException refusal = ctx.statusCode() == 413
+                ? new FoowebException(413, "body_too_large", maxBodySize != null
+                        ? "The request body is over " + maxBodySize + " bytes" : "The request body is larger than this server accepts")
+                : FoowebException.badRequest("invalid_form", "The form body cannot be decoded (a field over 8 KiB, or a broken encoding)");
+        if (ctx.failure() != null) {
+            refusal.initCause(ctx.failure());
+        }
+        handleRequest(ctx, refusal);
+    }
+
+    /**
+     * Where a step that waited continues: on the event loop of the request it serves (on the calling thread outside
+     * Vert.x). Completing a route step from another library's thread (jnats' dispatcher) would run the rest of the
+     * route, JSON encoding included, on that thread.
+     */
+    public static Executor continuation() {
+        Context context = Vertx.currentContext();
+        return context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
+    }
+
+    /** {@code work}, which blocks, on a Vert.x worker thread; its result comes back on the calling event loop. */
+    public static <T> CompletionStage<T> offEventLoop(Callable<T> work) {
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            try {
+                return CompletableFuture.completedFuture(work.call());
+            } catch (Exception e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return context.executeBlocking(work, false).toCompletionStage();
+    }
+
+    @Override
+    protected void handleRequest(RoutingContext ctx) {
+        handleRequest(ctx, null);
+    }
+
+    private void handleRequest(RoutingContext ctx, FoowebException refusal) {
+        PlatformHttpEndpoint endpoint = getEndpoint();
+        if (isSuspended() || endpoint.isHttpProxy() || endpoint.isUseStreaming()) {
+            super.handleRequest(ctx);
+            return;
+        }
+        Exchange exchange = createExchange(false);
+        exchange.setPattern(ExchangePattern.InOut);
+        if (refusal != null) {
+            exchange.setVariable(REFUSED_BODY, refusal);
+        }
+        processHttpRequest(exchange, ctx).onComplete(parsed -> {
+            if (parsed.failed()) {
+                fail(exchange, ctx, parsed.cause());
+                return;
+            }
+            try {
+                if (endpoint.isUseBodyHandler()) {
+                    POPULATE_FORM.invoke(this, ctx, exchange.getIn(), endpoint.getHeaderFilterStrategy());
+                }
+                createUoW(exchange);
+            } catch (Throwable e) {
+                fail(exchange, ctx, e);
+                return;
+            }
+            getAsyncProcessor().process(exchange, doneSync -> respond(ctx, exchange));
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private void respond(RoutingContext ctx, Exchange exchange) {
+        Future<Void> written;
+        try {
+            written = (Future<Void>) WRITE_RESPONSE.invoke(ctx, exchange, getEndpoint().getHeaderFilterStrategy(),
+                    getEndpoint().isMuteException());
+        } catch (Throwable e) {
+            fail(exchange, ctx, e);
+            return;
+        }
+        written.onComplete(result -> {
+            if (result.succeeded()) {
+                complete(exchange);
+            } else {
+                fail(exchange, ctx, result.cause());
+            }
+        });
+    }
+
+    /** As platform-http's own consumer fails a request it could not process or answer. */
+    private void fail(Exchange exchange, RoutingContext ctx, Throwable failure) {
+        getExceptionHandler().handleException("Failed handling platform-http endpoint " + getEndpoint().getPath(), failure);
+        ctx.fail(failure);
+        if (getEndpoint().isHandleWriteResponseError() && failure != null) {
+            Exception existing = exchange.getException();
+            if (existing != null) {
+                failure.addSuppressed(existing);
+            }
+            exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
+            exchange.setException(failure);
+        }
+        complete(exchange);
+    }
+
+    private void complete(Exchange exchange) {
+        doneUoW(exchange);
+        releaseExchange(exchange, false);
+    }
+}

@@ -1,0 +1,70 @@
+package io.fooweb.nats;
+
+import java.util.Map;
+
+import org.apache.camel.Endpoint;
+import org.apache.camel.Producer;
+import org.apache.camel.component.nats.NatsComponent;
+import org.apache.camel.component.nats.NatsConfiguration;
+import org.apache.camel.component.nats.NatsEndpoint;
+
+/**
+ * camel-nats' {@code nats} component with fooweb's producer: every {@code to: nats:...} in any route sends on the
+ * process's shared connection ({@link NatsRequestProducer}); consumers stay camel-nats' own.
+ * <p>
+ * camel-nats 4.17.0's producer schedules a timeout task per InOut request that is never removed (a web capped at ~500
+ * requests/s, each task holding its exchange for the whole timeout), ignores a requestTimeout above the connection's
+ * cleanup interval, continues the route on jnats' single reply thread, and copies every Camel header onto the wire.
+ * Later camel-nats releases fix only the header filter. The {@code @Component} annotation names the scheme, so Camel
+ * finds camel-nats' generated option configurer for this subclass too.
+ */
+@org.apache.camel.spi.annotations.Component("nats")
+public class FoowebNatsComponent extends NatsComponent {
+
+    private final NatsConnector connector;
+    private final HeldReplies heldReplies;
+
+    /**
+     * @param connector         the process's connection
+     * @param maxHeldReplyBytes bytes of replies this process holds at once before it refuses one (503 busy)
+     */
+    public FoowebNatsComponent(NatsConnector connector, long maxHeldReplyBytes) {
+        this.connector = connector;
+        this.heldReplies = new HeldReplies(maxHeldReplyBytes);
+    }
+
+    /** Bytes of replies held now: counted when they arrive, released when their exchange is done. */
+    public long heldReplyBytes() {
+        return heldReplies.bytes();
+    }
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        // camel-nats' own body, with our endpoint class
+        NatsConfiguration config = new NatsConfiguration();
+        if (getHeaderFilterStrategy() != null) {
+            config.setHeaderFilterStrategy(getHeaderFilterStrategy());
+        }
+        config.setTopic(remaining);
+        config.setServers(getServers());
+        config.setVerbose(isVerbose());
+        if (config.getSslContextParameters() == null) {
+            config.setSslContextParameters(retrieveGlobalSslContextParameters());
+        }
+        NatsEndpoint endpoint = new SharedConnectionEndpoint(uri, this, config);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+
+    private final class SharedConnectionEndpoint extends NatsEndpoint {
+
+        SharedConnectionEndpoint(String uri, NatsComponent component, NatsConfiguration configuration) {
+            super(uri, component, configuration);
+        }
+
+        @Override
+        public Producer createProducer() {
+            return new NatsRequestProducer(this, connector, heldReplies);
+        }
+    }
+}
