@@ -190,4 +190,50 @@ class NatsFailuresTest {
             assertTrue(!log.lines("io.fooweb.access", "id=" + id + " ").get(0).contains("traceparent"), traceparent);
         }
     }
+
+    @Test
+    void requestsInFlightWhenTheConnectionDropsAre503AtOnce() throws Exception {
+        Dispatcher silent = client.createDispatcher(message -> { });
+        silent.subscribe("fooweb_req", "fooweb_queue");
+        client.flush(Duration.ofSeconds(2));
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> http.postForm("/etc/hostname"));
+        await("request reached the backend").atMost(Duration.ofSeconds(5))
+                .until(() -> silent.getDeliveredCount() == 1);
+
+        long killed = System.nanoTime();
+        env.nats().kill();
+        try {
+            HttpResponse<String> response = inFlight.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            long elapsedMillis = (System.nanoTime() - killed) / 1_000_000;
+
+            // its reply can no longer arrive: answered as the outage it is, long before the 2000 ms timeout
+            assertError(503, "nats_unavailable", response);
+            assertTrue(elapsedMillis < 1000, "took " + elapsedMillis + " ms");
+        } finally {
+            env.nats().start();
+        }
+        client = Nats.connect(env.nats().url());
+        echoBackend();
+        await("web reconnected").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> http.postForm("/back").statusCode() == 200);
+    }
+
+    @Test
+    void aRepliesHeadersSteerNothing() throws Exception {
+        Dispatcher backend = client.createDispatcher(message -> {
+            io.nats.client.impl.Headers headers = new io.nats.client.impl.Headers()
+                    .add("CamelHttpResponseCode", "500").add("Content-Type", "text/evil").add("X-From-Backend", "1");
+            client.publish(message.getReplyTo(), headers, "ok".getBytes(StandardCharsets.UTF_8));
+        });
+        backend.subscribe("fooweb_req", "fooweb_queue");
+        client.flush(Duration.ofSeconds(2));
+
+        HttpResponse<String> response = http.postForm("/etc/hostname");
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(Map.of("file_contents", "ok"), Http.json(response));
+        assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(response.headers().firstValue("X-From-Backend").isEmpty(), response.headers().toString());
+    }
 }
