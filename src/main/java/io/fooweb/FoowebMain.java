@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts fooweb in one role: {@code web} (HTTP API), {@code backend} (NATS worker) or {@code all} (both).
  * <p>
- * The role is the property {@code fooweb.role} (application.properties); {@code FOOWEB_ROLE}, then
- * {@code -Dfooweb.role}, then the first argument override it. A role is two Camel Main settings: which route files
+ * The role is the property {@code fooweb.role} (application.properties); {@code -Dfooweb.role}, then
+ * {@code FOOWEB_ROLE}, then the first argument override it, each stronger than the one before (as Camel ranks
+ * environment variables over system properties). A role is two Camel Main settings: which route files
  * load ({@code camel.main.routesIncludePattern}) and whether the HTTP server starts ({@code camel.server.enabled}).
  * Each route file declares the beans its routes use, so a role builds only its own.
  */
@@ -71,9 +72,12 @@ public final class FoowebMain {
         return role;
     }
 
-    /** -Dfooweb.role, else FOOWEB_ROLE, else application.properties, else all. */
+    /** FOOWEB_ROLE, else -Dfooweb.role, else application.properties, else all: Camel's own order for properties. */
     static String roleSetting() {
-        String role = System.getProperty("fooweb.role", System.getenv("FOOWEB_ROLE"));
+        String role = System.getenv("FOOWEB_ROLE");
+        if (role == null || role.isBlank()) {
+            role = System.getProperty("fooweb.role");
+        }
         if (role != null && !role.isBlank()) {
             return role;
         }

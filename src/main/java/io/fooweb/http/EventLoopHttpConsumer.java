@@ -42,7 +42,9 @@ import org.apache.camel.spi.HeaderFilterStrategy;
  * The request parsing and response writing are platform-http's own; two of its methods are private in 4.17.0 and are
  * reached through method handles. Proxy and streaming endpoints, which fooweb does not use, keep the worker path.
  * <p>
- * Vert.x's body handler refuses some requests before any route runs: a body over {@code camel.server.maxBodySize}
+ * An endpoint with {@code useBodyHandler: false} (POST /req) gets its body read and a form decoded here
+ * ({@link RequestBody}), without Netty's form decoder. Vert.x's body handler, on the other endpoints, refuses some
+ * requests before any route runs: a body over {@code camel.server.maxBodySize}
  * (413) and a form it cannot decode (400, e.g. a field over Vert.x's 8 KiB limit). Vert.x would answer those with a
  * bare text and log "Unhandled exception in router"; this consumer runs the route anyway, with the refusal in the
  * exchange variable {@value #REFUSED_BODY}, which FilenameRequest throws, so that the answer is the routes' JSON
@@ -111,11 +113,11 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
         FoowebException refusal = ctx.statusCode() == 413
                 ? new FoowebException(413, "body_too_large", maxBodySize != null
                         ? "The request body is over " + maxBodySize + " bytes" : "The request body is larger than this server accepts")
-                : FoowebException.badRequest("invalid_form", "The form body cannot be decoded (a field over 8 KiB, or a broken encoding)");
+                : RequestBody.invalidForm();
         if (ctx.failure() != null) {
             refusal.initCause(ctx.failure());
         }
-        handleRequest(ctx, refusal);
+        handleRequest(ctx, refusal, null);
     }
 
     /**
@@ -143,10 +145,29 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
 
     @Override
     protected void handleRequest(RoutingContext ctx) {
-        handleRequest(ctx, null);
+        PlatformHttpEndpoint endpoint = getEndpoint();
+        if (endpoint.isUseBodyHandler() || isSuspended() || endpoint.isHttpProxy() || endpoint.isUseStreaming()) {
+            handleRequest(ctx, null, null);
+            return;
+        }
+        RequestBody.read(ctx.request(), maxBodySize).onComplete(read -> {
+            if (read.failed()) {
+                handleRequest(ctx, read.cause() instanceof FoowebException refused ? refused : RequestBody.invalidForm(), null);
+                return;
+            }
+            Object body;
+            try {
+                body = RequestBody.decode(ctx.request(), read.result());
+            } catch (FoowebException refused) {
+                handleRequest(ctx, refused, null);
+                return;
+            }
+            handleRequest(ctx, null, body);
+        });
     }
 
-    private void handleRequest(RoutingContext ctx, FoowebException refusal) {
+    /** {@code body}: the body this consumer read itself (no body handler), or null. */
+    private void handleRequest(RoutingContext ctx, FoowebException refusal, Object body) {
         PlatformHttpEndpoint endpoint = getEndpoint();
         if (isSuspended() || endpoint.isHttpProxy() || endpoint.isUseStreaming()) {
             super.handleRequest(ctx);
@@ -165,6 +186,8 @@ public class EventLoopHttpConsumer extends VertxPlatformHttpConsumer {
             try {
                 if (endpoint.isUseBodyHandler()) {
                     POPULATE_FORM.invoke(this, ctx, exchange.getIn(), endpoint.getHeaderFilterStrategy());
+                } else if (body != null) {
+                    exchange.getIn().setBody(body);
                 }
                 createUoW(exchange);
             } catch (Throwable e) {
