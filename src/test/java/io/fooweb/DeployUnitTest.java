@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.fooweb.fixture.JvmOptions;
 import io.fooweb.fixture.SystemdUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The systemd packaging in deploy/: the unit's required settings, checked against the files that hold the truth
- * (application.properties for the shutdown timeout, bin/fooweb for the JVM options), and, where the tools are
+ * (application.properties for the shutdown timeout, deploy/jvm.options for the JVM options), and, where the tools are
  * installed, systemd's own verdict on the unit and the sysusers file.
  */
 class DeployUnitTest {
@@ -38,11 +39,9 @@ class DeployUnitTest {
 
     final SystemdUnit unit = SystemdUnit.read(UNIT_FILE);
 
-    /** The default JAVA_OPTS of bin/fooweb: {@code JAVA_OPTS="${JAVA_OPTS:-<defaults>}"}. */
+    /** The JVM options of bin/fooweb and the package's launcher: deploy/jvm.options without its comments. */
     static String launcherJavaOpts() throws IOException {
-        Matcher m = Pattern.compile("(?m)^JAVA_OPTS=\"\\$\\{JAVA_OPTS:-([^}]*)}\"").matcher(Files.readString(Path.of("bin", "fooweb")));
-        assertTrue(m.find(), "no JAVA_OPTS default in bin/fooweb");
-        return m.group(1);
+        return JvmOptions.defaults();
     }
 
     static Properties applicationProperties() throws IOException {
@@ -116,6 +115,9 @@ class DeployUnitTest {
         assertNotEquals("root", user);
         assertTrue(sysusersLine().startsWith("u " + user + " "), "sysusers file does not create " + user);
         assertEquals(user, unit.one("Service.Group"));
+        // the user's home, where camel-cli-connector writes: systemd creates it, writable despite ProtectSystem
+        assertEquals("fooweb", unit.one("Service.StateDirectory"));
+        assertTrue(sysusersLine().contains(" /var/lib/fooweb "), sysusersLine());
 
         assertEquals("yes", unit.one("Service.NoNewPrivileges"));
         assertEquals("strict", unit.one("Service.ProtectSystem"));
@@ -181,7 +183,7 @@ class DeployUnitTest {
         assertEquals(0, result.exit(), result.output());
         String user = unit.one("Service.User");
         String passwd = Files.readString(root.resolve("etc/passwd"));
-        assertTrue(Pattern.compile("(?m)^" + user + ":x:\\d+:\\d+:[^:]*:/:/usr/sbin/nologin$").matcher(passwd).find(), passwd);
+        assertTrue(Pattern.compile("(?m)^" + user + ":x:\\d+:\\d+:[^:]*:/var/lib/fooweb:/usr/sbin/nologin$").matcher(passwd).find(), passwd);
         assertTrue(Files.readString(root.resolve("etc/group")).startsWith(unit.one("Service.Group") + ":x:"));
     }
 

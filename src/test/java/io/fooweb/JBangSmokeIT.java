@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.fooweb.fixture.CamelJBang;
 import io.fooweb.fixture.Directories;
 import io.fooweb.fixture.FreePort;
 import io.fooweb.fixture.Http;
@@ -30,8 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code camel run application.properties routes/*.camel.yaml $(find src/main/java -name '*.java') --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus}.
  * <p>
  * The jbang launcher is not available in CI, so the {@code camel} CLI runs from the Maven artifact
- * {@code camel-jbang-core} (classpath resolved from {@code src/test/jbang/pom.xml}) through the one-class launcher
- * {@code src/test/jbang/Camel.java}, in Java's source-file mode, in a JVM of its own. Only the property values that
+ * {@code camel-jbang-core} ({@link CamelJBang}). Only the property values that
  * differ per test run (ports, NATS URL, backend roots) are overridden with {@code --prop}.
  */
 class JBangSmokeIT {
@@ -58,12 +58,8 @@ class JBangSmokeIT {
         Directories.deleteRecursively(workDir);
         Files.createDirectories(workDir);
 
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", jbangClasspath(logs),
-                PROJECT.resolve("src/test/jbang/Camel.java").toString(),
-                "run",
-                PROJECT.resolve("application.properties").toString()));
+        List<String> command = new ArrayList<>(CamelJBang.command(List.of("-Xmx512m")));
+        command.addAll(List.of("run", PROJECT.resolve("application.properties").toString()));
         // what the shell expands the README's command to
         command.addAll(files(PROJECT.resolve("routes"), ".camel.yaml"));
         command.addAll(files(PROJECT.resolve("src/main/java"), ".java"));
@@ -146,34 +142,6 @@ class JBangSmokeIT {
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(e.getMessage() + "; " + logTail(), e);
         }
-    }
-
-    /** Camel JBang's classpath, from src/test/jbang/pom.xml (camel-jbang-core alone). */
-    private static String jbangClasspath(Path logs) throws Exception {
-        Path output = PROJECT.resolve("target/jbang-smoke/classpath.txt");
-        Files.createDirectories(output.getParent());
-        Files.deleteIfExists(output);
-        String mavenHome = System.getProperty("maven.home");
-        String mvn = mavenHome != null ? Path.of(mavenHome, "bin", "mvn").toString() : "mvn";
-        List<String> command = new ArrayList<>(List.of(mvn, "-q", "-B",
-                "-f", PROJECT.resolve("src/test/jbang/pom.xml").toString(),
-                "dependency:build-classpath", "-Dmdep.outputFile=" + output));
-        String localRepository = System.getProperty("maven.repo.local");
-        if (localRepository != null) {
-            command.add("-Dmaven.repo.local=" + localRepository);
-        }
-        Path mvnLog = logs.resolve("jbang-classpath.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(mvnLog.toFile())).start();
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new AssertionError("Resolving Camel JBang's classpath took over 5 minutes; see " + mvnLog);
-        }
-        if (process.exitValue() != 0 || !Files.exists(output)) {
-            throw new AssertionError("Resolving Camel JBang's classpath failed (" + process.exitValue() + "): "
-                    + Files.readString(mvnLog));
-        }
-        return Files.readString(output).trim();
     }
 
     private static List<String> files(Path directory, String suffix) throws IOException {
