@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The install layout of README-deploy.md, run by the unit's own command line: the packaged jar as
+ * The install layout of docs/deploy.md, run by the unit's own command line: the packaged jar as
  * {@code <prefix>/fooweb.jar}, exactly the files its manifest names in {@code <prefix>/lib/}, and
  * {@code ExecStart} from {@code deploy/fooweb@.service} with {@code /opt/fooweb} moved to the scratch prefix,
  * {@code $JAVA_OPTS} from the unit's {@code Environment=} and {@code %i = all}, in the unit's working directory.

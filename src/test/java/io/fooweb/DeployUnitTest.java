@@ -175,7 +175,7 @@ class DeployUnitTest {
     @Test
     void sysusersCreatesTheUser(@TempDir Path root) throws Exception {
         assumeTrue(onPath("systemd-sysusers"), "systemd-sysusers is not installed");
-        // installed where README-deploy.md puts it, in a scratch root instead of /
+        // installed where docs/deploy.md puts it, in a scratch root instead of /
         Files.copy(SYSUSERS, Files.createDirectories(root.resolve("etc/sysusers.d")).resolve("fooweb.conf"));
 
         Result result = run(List.of("systemd-sysusers", "--root=" + root));

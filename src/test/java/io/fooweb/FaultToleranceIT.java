@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Fault tests with real processes: backends and nats-servers are stopped, killed and restarted under load, and every
- * response is counted. Each test writes what it measured to target/reliability.txt (quoted in the README).
+ * response is counted. Each test writes what it measured to target/reliability.txt (quoted in docs/reliability.md).
  */
 class FaultToleranceIT {
 
