@@ -135,10 +135,43 @@ class FaultToleranceIT {
                 + byStatus + ", first success " + recoveredAfter / 1_000_000 + " ms after the server was back");
         assertTrue(web.isAlive());
         assertTrue(byStatus.getOrDefault(503, 0) > 0, "the outage must have been seen as 503s");
-        // requests in flight at the moment the server went away lose their reply: at most one per client
-        assertTrue(byStatus.getOrDefault(504, 0) <= clients, byStatus.toString());
+        // requests in flight at the moment the server went away can no longer get their reply: answered 503 at once,
+        // not 504 after the timeout
+        assertEquals(0, byStatus.getOrDefault(504, 0), byStatus.toString());
         assertEquals(Set.of(), byStatus.keySet().stream().filter(s -> s != 200 && s != 503 && s != 504).collect(Collectors.toSet()));
         assertTrue(recoveredAfter < 1_000_000_000L, "recovered after " + recoveredAfter / 1_000_000 + " ms");
+    }
+
+    /**
+     * jnats 2.24.1 lost its writer after about one NATS restart in six on two busy cores (everything published
+     * afterwards stayed queued; nats.java #1522, fixed in 2.25.2), which a watchdog in NatsConnector used to repair.
+     * With 2.26.2 and no watchdog, every one of ten restarts under load must be followed by answers again.
+     */
+    @Test
+    void tenNatsRestartsUnderLoadAreEachFollowedByAnswers() throws Exception {
+        NatsServer nats = keep(NatsServer.launch());
+        keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
+        awaitServing(web);
+        Load load = keep(Load.start(web.httpPort(), 8, 10_000_000, "/etc/hostname"));
+        List<Long> recoveries = new java.util.ArrayList<>();
+        for (int restart = 1; restart <= 10; restart++) {
+            int before = load.answered();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.answered() >= before + 300);
+            nats.stop();
+            int atStop = load.answered();
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.answered() >= atStop + 50);
+            nats.start();
+            long backUp = System.nanoTime();
+            int afterStart = load.answered();
+            // 300 more answers, and 200s among them: a connection whose writer died answers only 503/504
+            await("answers after restart " + restart).atMost(Duration.ofSeconds(10))
+                    .until(() -> load.answered() >= afterStart + 300 && web.http().postForm("/etc/hostname").statusCode() == 200);
+            recoveries.add((System.nanoTime() - backUp) / 1_000_000);
+        }
+        Map<Integer, Integer> byStatus = Load.countByStatus(load.stop());
+        record("10 nats-server restarts under load, 8 clients: by status " + byStatus + ", serving again after (ms) " + recoveries);
+        assertTrue(web.isAlive());
     }
 
     @Test

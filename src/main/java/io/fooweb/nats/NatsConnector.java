@@ -3,21 +3,16 @@ package io.fooweb.nats;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
-import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.impl.ReaderThreadReplies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +30,6 @@ import org.slf4j.LoggerFactory;
 public class NatsConnector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NatsConnector.class);
-    private static final Duration WATCHDOG_INTERVAL = Duration.ofMillis(200);
-    // a writer blocked on a slow socket also sends nothing for a while; only a longer silence counts as lost
-    private static final int STALLED_CHECKS = 3;
 
     private final Options options;
     private final Duration retryWait;
@@ -47,73 +39,14 @@ public class NatsConnector implements AutoCloseable {
     private volatile Connection current;
     private volatile Thread connecting;
     private volatile boolean closed;
-    private final ScheduledExecutorService watchdog;
-    private long bytesSentAtLastCheck = -1;
-    private int stalledChecks;
 
     public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
             NatsSecurity security) {
-        this.options = options(servers, connectionName, requestTimeout, reconnectWait, security, this::connectionEvent);
+        this.options = NatsOptions.of(servers, connectionName, requestTimeout, reconnectWait, security, this::connectionEvent);
         this.retryWait = reconnectWait;
         this.connectionName = connectionName;
         LOG.info("NATS connection '{}' to {}: {}", connectionName, options.getServers(), security);
         startConnecting();
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "nats-writer-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.watchdog.scheduleWithFixedDelay(this::checkWriterProgress, WATCHDOG_INTERVAL.toMillis(), WATCHDOG_INTERVAL.toMillis(),
-                TimeUnit.MILLISECONDS);
-    }
-
-    static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
-            NatsSecurity security, ConnectionListener listener) {
-        // the URLs carry no credentials (serverUrls), so logging them is safe
-        ConnectionListener logEvents = (connection, event) -> {
-            LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
-            listener.connectionEvent(connection, event);
-        };
-        Options.Builder builder = security.applyTo(new Options.Builder());
-        // replies complete on the reader thread, without jnats' inbox-dispatcher thread in between (not under JBang)
-        if (ReaderThreadReplies.factoryOrNull() != null) {
-            builder.dispatcherFactory(ReaderThreadReplies.factoryOrNull());
-        }
-        return builder
-                .servers(serverUrls(servers))
-                .connectionName(connectionName)
-                .connectionTimeout(Duration.ofSeconds(2))
-                // never give up (camel-nats' defaults close the connection for good after ~2 minutes)
-                .reconnectWait(reconnectWait)
-                .maxReconnects(-1)
-                // no reconnect buffer: a request made while disconnected fails at once (503) instead of being
-                // delivered late, as stale work, after its caller already got an error. 1 byte holds no message;
-                // 0 would say the same, but with 0 jnats 2.24.1 stops delivering replies after a reconnect once a
-                // connection has several subscriptions (measured)
-                .reconnectBufferSize(1)
-                // a request to a subject nobody serves fails at once instead of waiting for the timeout
-                .reportNoResponders()
-                // jnats cancels requests older than this interval; it must not cut requests short of their timeout
-                .requestCleanupInterval(requestTimeout.multipliedBy(2))
-                .connectionListener(logEvents)
-                .errorListener(new LoggingErrorListener())
-                .build();
-    }
-
-    /**
-     * The comma-separated server URLs. Credentials in a URL ({@code nats://user:password@host}, {@code nats://token@host})
-     * are refused: URLs appear in logs (connection events, jnats' errors, Camel's property summary), while the
-     * credential settings are kept out of them.
-     */
-    static String[] serverUrls(String servers) {
-        String[] urls = Arrays.stream(servers.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new);
-        for (String url : urls) {
-            if (url.contains("@")) {
-                throw new IllegalArgumentException("fooweb.nats.servers must not contain credentials (user:password@ or"
-                        + " token@): set fooweb.nats.user and fooweb.nats.password, or fooweb.nats.token, instead");
-            }
-        }
-        return urls;
     }
 
     private void connectUntilConnected() {
@@ -142,35 +75,6 @@ public class NatsConnector implements AutoCloseable {
                 Thread.sleep(retryWait.toMillis());
             } catch (InterruptedException e) {
                 return;
-            }
-        }
-    }
-
-    /**
-     * jnats 2.24.1 can lose its writer after a reconnect: the status says CONNECTED, replies still arrive, but
-     * everything published from then on stays in the outgoing queue, so every request times out (seen in about one
-     * of six NATS restarts on two busy cores; nothing recovers it by itself). A queue that holds messages while no byte is
-     * sent for several checks in a row is that case, and a forced reconnect starts a new writer.
-     */
-    private void checkWriterProgress() {
-        Connection connection = connectionOrNull();
-        if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
-            stalledChecks = 0;
-            return;
-        }
-        long sent = connection.getStatistics().getOutBytes();
-        boolean stalled = connection.outgoingPendingMessageCount() > 0 && sent == bytesSentAtLastCheck;
-        bytesSentAtLastCheck = sent;
-        stalledChecks = stalled ? stalledChecks + 1 : 0;
-        if (stalledChecks >= STALLED_CHECKS) {
-            stalledChecks = 0;
-            LOG.warn("NATS connection has stopped sending ({} messages waiting); reconnecting", connection.outgoingPendingMessageCount());
-            try {
-                connection.forceReconnect();
-            } catch (IOException e) {
-                LOG.warn("NATS forced reconnect failed: {}", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
     }
@@ -289,28 +193,9 @@ public class NatsConnector implements AutoCloseable {
     public void close() throws InterruptedException {
         closed = true;
         connecting.interrupt();
-        watchdog.shutdownNow();
         Connection connection = connectionOrNull();
         if (connection != null) {
             connection.close();
-        }
-    }
-
-    /** Sends jnats' own errors to SLF4J rather than java.util.logging on stderr. */
-    static final class LoggingErrorListener implements ErrorListener {
-        @Override
-        public void errorOccurred(Connection conn, String error) {
-            LOG.warn("NATS error: {}", error);
-        }
-
-        @Override
-        public void exceptionOccurred(Connection conn, Exception exp) {
-            LOG.warn("NATS exception: {}", exp.toString());
-        }
-
-        @Override
-        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
-            LOG.warn("NATS slow consumer: {} messages pending", consumer.getPendingMessageCount());
         }
     }
 }

@@ -33,7 +33,7 @@ import io.nats.client.Options;
  * Secrets stay out of logs: {@link #toString()} names the mechanisms and files but no secret, and the secrets' property
  * names end in words Camel masks in its startup summary ({@code token}, {@code password}, {@code truststore-password},
  * {@code keystore-password}). Server URLs, which are logged, may not carry credentials: see
- * {@link NatsConnector#serverUrls(String)}.
+ * {@link NatsOptions#serverUrls(String)}.
  */
 public record NatsSecurity(String token, String user, String password, String creds,
         String truststore, String truststorePassword, String keystore, String keystorePassword) {

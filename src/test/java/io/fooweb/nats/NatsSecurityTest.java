@@ -45,11 +45,11 @@ class NatsSecurityTest {
     void credentialsInAServerUrlAreRefusedWithoutRepeatingThem() {
         for (String servers : List.of("nats://fooweb:hunter2@127.0.0.1:4222", "nats://127.0.0.1:4222, tls://hunter2@nats.example:4222",
                 "fooweb:hunter2@127.0.0.1:4222")) {
-            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> NatsConnector.serverUrls(servers));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> NatsOptions.serverUrls(servers));
             assertTrue(refused.getMessage().contains("fooweb.nats.servers"), refused.getMessage());
             assertFalse(refused.getMessage().contains("hunter2"), refused.getMessage());
         }
-        assertArrayEquals(new String[] { "nats://a:4222", "tls://b:4222" }, NatsConnector.serverUrls(" nats://a:4222, tls://b:4222 ,"));
+        assertArrayEquals(new String[] { "nats://a:4222", "tls://b:4222" }, NatsOptions.serverUrls(" nats://a:4222, tls://b:4222 ,"));
     }
 
     @Test

@@ -1,0 +1,88 @@
+package io.fooweb.nats;
+
+import java.time.Duration;
+import java.util.Arrays;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.Options;
+import io.nats.client.impl.ReaderThreadReplies;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The jnats options of the process's connection: how it reconnects, what it reports, how it logs. */
+final class NatsOptions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NatsConnector.class);
+
+    private NatsOptions() {
+    }
+
+    static Options of(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
+            NatsSecurity security, ConnectionListener listener) {
+        // the URLs carry no credentials (serverUrls), so logging them is safe
+        ConnectionListener logEvents = (connection, event) -> {
+            LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
+            listener.connectionEvent(connection, event);
+        };
+        Options.Builder builder = security.applyTo(new Options.Builder());
+        // replies complete on the reader thread, without jnats' inbox-dispatcher thread in between (not under JBang)
+        if (ReaderThreadReplies.factoryOrNull() != null) {
+            builder.dispatcherFactory(ReaderThreadReplies.factoryOrNull());
+        }
+        return builder
+                .servers(serverUrls(servers))
+                .connectionName(connectionName)
+                .connectionTimeout(Duration.ofSeconds(2))
+                // never give up (camel-nats' defaults close the connection for good after ~2 minutes)
+                .reconnectWait(reconnectWait)
+                .maxReconnects(-1)
+                // no reconnect buffer: a request made while disconnected fails at once (503) instead of being
+                // delivered late, as stale work, after its caller already got an error. 1 byte holds no message;
+                // 0 would say the same, but with 0 jnats 2.24.1 stops delivering replies after a reconnect once a
+                // connection has several subscriptions (measured)
+                .reconnectBufferSize(1)
+                // a request to a subject nobody serves fails at once instead of waiting for the timeout
+                .reportNoResponders()
+                // jnats cancels requests older than this interval; it must not cut requests short of their timeout
+                .requestCleanupInterval(requestTimeout.multipliedBy(2))
+                .connectionListener(logEvents)
+                .errorListener(new LoggingErrorListener())
+                .build();
+    }
+
+    /**
+     * The comma-separated server URLs. Credentials in a URL ({@code nats://user:password@host}, {@code nats://token@host})
+     * are refused: URLs appear in logs (connection events, jnats' errors, Camel's property summary), while the
+     * credential settings are kept out of them.
+     */
+    static String[] serverUrls(String servers) {
+        String[] urls = Arrays.stream(servers.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new);
+        for (String url : urls) {
+            if (url.contains("@")) {
+                throw new IllegalArgumentException("fooweb.nats.servers must not contain credentials (user:password@ or"
+                        + " token@): set fooweb.nats.user and fooweb.nats.password, or fooweb.nats.token, instead");
+            }
+        }
+        return urls;
+    }
+
+    /** Sends jnats' own errors to SLF4J rather than java.util.logging on stderr. */
+    private static final class LoggingErrorListener implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            LOG.warn("NATS error: {}", error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            LOG.warn("NATS exception: {}", exp.toString());
+        }
+
+        @Override
+        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
+            LOG.warn("NATS slow consumer: {} messages pending", consumer.getPendingMessageCount());
+        }
+    }
+}
