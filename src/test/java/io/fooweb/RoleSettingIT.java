@@ -115,6 +115,7 @@ class RoleSettingIT {
         Process web = start(Map.of("FOOWEB_ROLE", "web"), webPort);
         try {
             awaitStarted(web, webPort);
+            await("the HTTP port accepts").atMost(Duration.ofSeconds(10)).until(() -> FreePort.accepts(webPort));
             // FOOWEB_ROLE=web over the file: the HTTP API and no workers, so nobody serves
             Http http = new Http(webPort);
             await("the web connected to NATS").atMost(Duration.ofSeconds(10))
@@ -128,6 +129,7 @@ class RoleSettingIT {
         Process all = start(Map.of("FOOWEB_ROLE", "web"), allPort, "all");
         try {
             awaitStarted(all, allPort);
+            await("the HTTP port accepts").atMost(Duration.ofSeconds(10)).until(() -> FreePort.accepts(allPort));
             Http http = new Http(allPort);
             // the argument over both: web and backend in one process
             await("all serves").atMost(Duration.ofSeconds(10)).until(() -> http.postForm("/etc/hostname").statusCode() == 200);
