@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The README's Camel JBang command runs the same routes, properties and beans as the jar:
- * {@code camel run application.properties routes/*.camel.yaml $(find src/main/java -name '*.java') --dep=camel:nats --dep=io.nats:jnats:2.26.2 --dep=camel:jackson --dep=camel:micrometer-prometheus}.
+ * {@code camel run application.properties routes/*.camel.yaml $(find src/main/java/io/fooweb -name '*.java') --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus}.
  * <p>
  * The jbang launcher is not available in CI, so the {@code camel} CLI runs from the Maven artifact
  * {@code camel-jbang-core} ({@link CamelJBang}). Only the property values that
@@ -62,10 +62,9 @@ class JBangSmokeIT {
         command.addAll(List.of("run", PROJECT.resolve("application.properties").toString()));
         // what the shell expands the README's command to
         command.addAll(files(PROJECT.resolve("routes"), ".camel.yaml"));
-        command.addAll(files(PROJECT.resolve("src/main/java"), ".java"));
+        command.addAll(files(PROJECT.resolve("src/main/java/io/fooweb"), ".java"));
         command.addAll(List.of(
                 "--dep=camel:nats",
-                "--dep=io.nats:jnats:2.26.2",
                 "--dep=camel:jackson",
                 "--dep=camel:micrometer-prometheus",
                 "--logging-color=false",

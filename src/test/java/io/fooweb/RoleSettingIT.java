@@ -67,12 +67,12 @@ class RoleSettingIT {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(jar.resolveSibling("role-" + httpPort + ".log").toFile());
+        builder.environment().remove("FOOWEB_ROLE");
         builder.environment().putAll(env);
         builder.environment().put("FOOWEB_NATS_SERVERS", nats.url());
         builder.environment().put("FOOWEB_BACKEND_ROOTS", "/etc/hostname");
         builder.environment().put("PORT", String.valueOf(httpPort));
         builder.environment().put("CAMEL_MANAGEMENT_PORT", String.valueOf(FreePort.next()));
-        builder.environment().remove("FOOWEB_ROLE");
         return builder.start();
     }
 

@@ -7,7 +7,7 @@ import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
 import io.nats.client.Options;
-import io.nats.client.impl.ReaderThreadReplies;
+import io.nats.client.impl.DispatcherFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +27,10 @@ final class NatsOptions {
             listener.connectionEvent(connection, event);
         };
         Options.Builder builder = security.applyTo(new Options.Builder());
-        // replies complete on the reader thread, without jnats' inbox-dispatcher thread in between (not under JBang)
-        if (ReaderThreadReplies.factoryOrNull() != null) {
-            builder.dispatcherFactory(ReaderThreadReplies.factoryOrNull());
+        // replies complete on the reader thread, without jnats' inbox-dispatcher thread in between
+        DispatcherFactory readerThreadReplies = readerThreadReplies();
+        if (readerThreadReplies != null) {
+            builder.dispatcherFactory(readerThreadReplies);
         }
         return builder
                 .servers(serverUrls(servers))
@@ -50,6 +51,19 @@ final class NatsOptions {
                 .connectionListener(logEvents)
                 .errorListener(new LoggingErrorListener())
                 .build();
+    }
+
+    /**
+     * {@link io.nats.client.impl.ReaderThreadReplies}, found by name: it is written against jnats 2.26.2's package
+     * internals, and Camel JBang, which compiles our sources against camel-nats' jnats 2.24.1 in a class loader of its
+     * own, is not given it (docs/jbang.md); there jnats' own dispatcher serves.
+     */
+    private static DispatcherFactory readerThreadReplies() {
+        try {
+            return (DispatcherFactory) Class.forName("io.nats.client.impl.ReaderThreadReplies").getMethod("factoryOrNull").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;
+        }
     }
 
     /**
