@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the backend once Camel has started: publishes its meters, and once NATS is connected binds the connection as {@code natsConnection} for
+ * Starts the backend once Camel has started: publishes its meters (requests, stuck reads), and once NATS is connected binds the connection as {@code natsConnection} for
  * the camel-nats endpoints, starts {@code concurrency} workers from the {@value #TEMPLATE} route template, and makes
  * the backend discoverable ({@link NatsServiceDiscovery}). It is the one bean routes/backend.camel.yaml declares itself:
  * nothing refers to it, and it must exist exactly where the backend's routes do.
@@ -62,6 +62,7 @@ public class BackendWorkers implements CamelContextAware, StartupListener {
             return;
         }
         FoowebMetrics.bind(context, context.getRegistry().lookupByNameAndType("backendStats", BackendStats.class));
+        FoowebMetrics.bind(context, context.getRegistry().lookupByNameAndType("readWatch", ReadWatch.class));
         context.getRegistry().lookupByNameAndType("natsConnector", NatsConnector.class).whenConnected(this::startWorkers);
     }
 
