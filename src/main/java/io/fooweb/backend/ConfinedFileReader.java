@@ -84,6 +84,11 @@ public class ConfinedFileReader implements AutoCloseable {
         }
     }
 
+    /** Where this reader's reads are timed. */
+    ReadWatch watch() {
+        return watch;
+    }
+
     /** The bean's destroy method: closes the roots' descriptors. */
     @Override
     public void close() {
