@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The README's Camel JBang command runs the same routes, properties and beans as the jar:
- * {@code camel run application.properties routes/*.camel.yaml $(find src/main/java/io/fooweb -name '*.java') --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus}.
+ * {@code camel run application.properties routes/*.camel.yaml $(find src/main/java/io/fooweb -name '*.java') --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus --dep=net.java.dev.jna:jna:5.19.1}.
  * <p>
  * The jbang launcher is not available in CI, so the {@code camel} CLI runs from the Maven artifact
  * {@code camel-jbang-core} ({@link CamelJBang}). Only the property values that
@@ -67,6 +67,8 @@ class JBangSmokeIT {
                 "--dep=camel:nats",
                 "--dep=camel:jackson",
                 "--dep=camel:micrometer-prometheus",
+                // the backend's confined reads (docs/confinement.md)
+                "--dep=net.java.dev.jna:jna:5.19.1",
                 "--logging-color=false",
                 // a safety net should this JVM die without stopping it; @AfterAll stops it long before
                 "--max-seconds=900",

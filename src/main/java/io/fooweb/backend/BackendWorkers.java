@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the backend once Camel has started: publishes its meters, and once NATS is connected binds the connection as
- * {@code natsConnection} for the camel-nats endpoints, starts {@code concurrency} workers from the {@value #TEMPLATE} route template, and makes
- * the backend discoverable ({@link NatsServiceDiscovery}).
+ * Starts the backend once Camel has started: publishes its meters (requests, stuck reads), and once NATS is connected
+ * binds the connection as {@code natsConnection} for the camel-nats endpoints, starts {@code concurrency} workers from
+ * the {@value #TEMPLATE} route template, and makes the backend discoverable ({@link NatsServiceDiscovery}).
  * <p>
  * A camel-nats consumer handles one message at a time on its own dispatcher thread, so several workers let one
  * backend serve several requests at once (a slow read does not stall the queue behind it).
@@ -33,6 +33,7 @@ public class BackendWorkers extends RoleStartup {
     @Override
     protected void started(CamelContext context) {
         FoowebMetrics.bind(context, context.getRegistry().lookupByNameAndType("backendStats", BackendStats.class));
+        FoowebMetrics.bind(context, context.getRegistry().lookupByNameAndType("readWatch", ReadWatch.class));
         context.getRegistry().lookupByNameAndType("natsConnector", NatsConnector.class).whenConnected(this::startWorkers);
     }
 

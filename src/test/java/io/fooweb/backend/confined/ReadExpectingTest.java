@@ -1,4 +1,4 @@
-package io.fooweb.backend;
+package io.fooweb.backend.confined;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
- * The backend sizes its read by the file's reported size (ConfinedFileReader.readExpecting); what it reads must be
+ * The backend sizes its read by the file's reported size (BoundedRead.readExpecting); what it reads must be
  * the file as it is when read, up to the limit, whether it has grown or shrunk since it was measured.
  */
 class ReadExpectingTest {
@@ -39,13 +39,13 @@ class ReadExpectingTest {
     @Test
     void fileReportedAtTheLimitIsReadToTheLimitOnly() throws IOException {
         ByteArrayInputStream in = new ByteArrayInputStream(bytes(MAX + 1));
-        assertArrayEquals(bytes(MAX), ConfinedFileReader.readExpecting(in, MAX, MAX));
+        assertArrayEquals(bytes(MAX), BoundedRead.readExpecting(in, MAX, MAX));
         // the one byte beyond is left for the caller's truncation check
         assertArrayEquals(new byte[] {(byte) MAX}, in.readAllBytes());
     }
 
     private static byte[] read(byte[] content, int reportedSize) throws IOException {
-        return ConfinedFileReader.readExpecting(new ByteArrayInputStream(content), reportedSize, MAX);
+        return BoundedRead.readExpecting(new ByteArrayInputStream(content), reportedSize, MAX);
     }
 
     /** 0, 1, 2, ...: a shifted or duplicated byte shows. */
