@@ -1,13 +1,14 @@
 package io.fooweb.web;
 
 import io.fooweb.metrics.FoowebMetrics;
+import io.fooweb.nats.FoowebNatsComponent;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.StartupListener;
 
 /**
- * Once Camel has started, this web publishes its request meters and answers the other webs' cluster statistics requests ({@link ClusterStats}). The
+ * Once Camel has started, this web publishes its request meters (with the nats component's hedge counts) and answers the other webs' cluster statistics requests ({@link ClusterStats}). The
  * one bean routes/web.camel.yaml declares itself: nothing refers to it, and it must exist exactly where the web's
  * routes do.
  */
@@ -38,7 +39,11 @@ public class WebStartup implements CamelContextAware, StartupListener {
         if (alreadyStarted || context.getRegistry().findByType(WebStartup.class).stream().noneMatch(bound -> bound == this)) {
             return;
         }
-        FoowebMetrics.bind(context, context.getRegistry().lookupByNameAndType("requestCounter", RequestCounter.class));
+        RequestCounter counter = context.getRegistry().lookupByNameAndType("requestCounter", RequestCounter.class);
+        if (context.getComponent("nats") instanceof FoowebNatsComponent nats) {
+            counter.countHedges(nats.hedgeCounts());
+        }
+        FoowebMetrics.bind(context, counter);
         context.getRegistry().lookupByNameAndType("clusterStats", ClusterStats.class).start();
     }
 }
