@@ -40,9 +40,11 @@ public class NatsBeans implements CamelConfiguration {
             @PropertyInject("fooweb.nats.connection-name") String connectionName,
             @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis,
             @PropertyInject("fooweb.nats.reconnect-wait") long reconnectWaitMillis,
+            @PropertyInject("fooweb.nats.ping-interval") long pingIntervalMillis,
+            @PropertyInject("fooweb.nats.max-pings-out") int maxPingsOut,
             @BeanInject("natsSecurity") NatsSecurity security) {
         return new NatsConnector(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis),
-                security);
+                Duration.ofMillis(pingIntervalMillis), maxPingsOut, security);
     }
 
     /** Authentication and TLS of the NATS connection; every setting empty by default (not used). */

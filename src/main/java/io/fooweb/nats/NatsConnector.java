@@ -51,9 +51,20 @@ public class NatsConnector implements AutoCloseable {
     private long bytesSentAtLastCheck = -1;
     private int stalledChecks;
 
+    /** With jnats' own pings (every 2 minutes, 2 unanswered): for tests and tools that do not care how fast a cut link is found. */
     public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
             NatsSecurity security) {
-        this.options = options(servers, connectionName, requestTimeout, reconnectWait, security, this::connectionEvent);
+        this(servers, connectionName, requestTimeout, reconnectWait, Options.DEFAULT_PING_INTERVAL, Options.DEFAULT_MAX_PINGS_OUT, security);
+    }
+
+    /**
+     * @param pingInterval how often the client PINGs its server while no message arrives; with {@code maxPingsOut} of
+     *                     them unanswered the connection counts as dead and jnats reconnects (to another node, if any)
+     */
+    public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
+            Duration pingInterval, int maxPingsOut, NatsSecurity security) {
+        this.options = options(servers, connectionName, requestTimeout, reconnectWait, pingInterval, maxPingsOut, security,
+                this::connectionEvent);
         this.retryWait = reconnectWait;
         this.connectionName = connectionName;
         LOG.info("NATS connection '{}' to {}: {}", connectionName, options.getServers(), security);
@@ -68,7 +79,7 @@ public class NatsConnector implements AutoCloseable {
     }
 
     static Options options(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
-            NatsSecurity security, ConnectionListener listener) {
+            Duration pingInterval, int maxPingsOut, NatsSecurity security, ConnectionListener listener) {
         // the URLs carry no credentials (serverUrls), so logging them is safe
         ConnectionListener logEvents = (connection, event) -> {
             LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
@@ -95,6 +106,10 @@ public class NatsConnector implements AutoCloseable {
                 .reportNoResponders()
                 // jnats cancels requests older than this interval; it must not cut requests short of their timeout
                 .requestCleanupInterval(requestTimeout.multipliedBy(2))
+                // a silent connection (a cut cable: no FIN, no RST) is found after at most ~(maxPingsOut + 2) x
+                // pingInterval: jnats skips a PING while messages arrive, so under load this costs nothing
+                .pingInterval(pingInterval)
+                .maxPingsOut(maxPingsOut)
                 .connectionListener(logEvents)
                 .errorListener(new LoggingErrorListener())
                 .build();
