@@ -13,7 +13,7 @@ public record HedgeSettings(Duration minDelay, Duration maxDelay, double p99Mult
         int budgetMin) {
 
     /** The defaults of application.properties. */
-    public static final HedgeSettings DEFAULTS = new HedgeSettings(Duration.ofMillis(50), Duration.ofMillis(500), 2.0, 3, 5.0, 10);
+    public static final HedgeSettings DEFAULTS = new HedgeSettings(Duration.ofMillis(50), Duration.ofMillis(500), 1.0, 3, 5.0, 10);
 
     public HedgeSettings {
         if (minDelay.isNegative() || maxDelay.compareTo(minDelay) < 0) {

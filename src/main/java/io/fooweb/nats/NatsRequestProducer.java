@@ -47,6 +47,8 @@ public class NatsRequestProducer extends DefaultAsyncProducer {
 
     /** Exchange property: how many times a hedged request was sent, set when it was sent more than once. */
     public static final String ATTEMPTS_PROPERTY = "FoowebNatsAttempts";
+    /** Exchange property, set with {@link #ATTEMPTS_PROPERTY}: which send (1 the first, 2 the first hedge, ...) answered. */
+    public static final String ANSWERED_BY_PROPERTY = "FoowebNatsAnsweredBy";
 
     private final NatsEndpoint endpoint;
     private final NatsConnector nats;
@@ -260,6 +262,7 @@ public class NatsRequestProducer extends DefaultAsyncProducer {
                     hedging.answered(now - sentNanos[attempt], now);
                     if (attempts > 1) {
                         (attempt > 0 ? hedging.counts().won : hedging.counts().lost).increment();
+                        exchange.setProperty(ANSWERED_BY_PROPERTY, attempt + 1);
                     }
                 }
                 finish(reply, null);

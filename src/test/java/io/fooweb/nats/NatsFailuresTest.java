@@ -244,7 +244,7 @@ class NatsFailuresTest {
         // the hedge went out at the delay (max-delay, 500 ms, until the web has seen 20 replies), long before the timeout
         assertTrue(elapsedMillis < 1500, "took " + elapsedMillis + " ms");
         String line = log.lines("io.fooweb.access", "id=hedge-1 ").get(0);
-        assertTrue(line.contains(" status=200 ") && line.contains(" attempts=2"), line);
+        assertTrue(line.contains(" status=200 ") && line.contains(" attempts=2 answered_by=2"), line);
         Map<String, Object> after = hedges();
         assertEquals(((Number) before.get("sent")).intValue() + 1, ((Number) after.get("sent")).intValue(), after.toString());
         assertEquals(((Number) before.get("won")).intValue() + 1, ((Number) after.get("won")).intValue(), after.toString());
