@@ -1,6 +1,7 @@
 package io.fooweb.nats;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.Producer;
@@ -24,7 +25,7 @@ import org.apache.camel.component.nats.NatsEndpoint;
 @org.apache.camel.spi.annotations.Component("nats")
 public class FoowebNatsComponent extends NatsComponent {
 
-    private final NatsConnector connector;
+    private final Supplier<NatsConnector> connector;
     private final HeldReplies heldReplies;
     private final HedgeCounts hedgeCounts = new HedgeCounts();
     private HedgeSettings hedgeSettings = HedgeSettings.DEFAULTS;
@@ -34,6 +35,15 @@ public class FoowebNatsComponent extends NatsComponent {
      * @param maxHeldReplyBytes bytes of replies this process holds at once before it refuses one (503 busy)
      */
     public FoowebNatsComponent(NatsConnector connector, long maxHeldReplyBytes) {
+        this(() -> connector, maxHeldReplyBytes);
+    }
+
+    /**
+     * @param connector the process's connection, looked up when a producer is made: this component exists even where
+     *                  the connection cannot be made, so that its settings' error stops the process rather than Camel
+     *                  falling back to camel-nats' own component (which knows no {@code hedge} option)
+     */
+    public FoowebNatsComponent(Supplier<NatsConnector> connector, long maxHeldReplyBytes) {
         this.connector = connector;
         this.heldReplies = new HeldReplies(maxHeldReplyBytes);
     }
@@ -89,7 +99,7 @@ public class FoowebNatsComponent extends NatsComponent {
 
         @Override
         public Producer createProducer() {
-            return new NatsRequestProducer(this, connector, heldReplies, hedging());
+            return new NatsRequestProducer(this, connector.get(), heldReplies, hedging());
         }
 
         /** One latency estimate and budget per endpoint, shared by its producers; null when it does not hedge. */

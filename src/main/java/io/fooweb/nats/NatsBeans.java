@@ -78,7 +78,7 @@ public class NatsBeans implements CamelConfiguration {
      * only our own headers across; endpoints with {@code hedge=true} hedge as fooweb.nats.hedge.* says.
      */
     @BindToRegistry(value = "nats", lazy = true)
-    public FoowebNatsComponent nats(@BeanInject("natsConnector") NatsConnector connector,
+    public FoowebNatsComponent nats(Registry registry,
             @BeanInject("natsHeaderFilter") HeaderFilterStrategy headerFilter,
             @PropertyInject("fooweb.web.max-held-reply-bytes") long maxHeldReplyBytes,
             @PropertyInject("fooweb.nats.hedge.min-delay") long hedgeMinDelayMillis,
@@ -87,7 +87,7 @@ public class NatsBeans implements CamelConfiguration {
             @PropertyInject("fooweb.nats.hedge.max-attempts") int hedgeMaxAttempts,
             @PropertyInject("fooweb.nats.hedge.budget-percent") double hedgeBudgetPercent,
             @PropertyInject("fooweb.nats.hedge.budget-min") int hedgeBudgetMin) {
-        FoowebNatsComponent component = new FoowebNatsComponent(connector, maxHeldReplyBytes);
+        FoowebNatsComponent component = new FoowebNatsComponent(() -> connector(registry), maxHeldReplyBytes);
         component.setHeaderFilterStrategy(headerFilter);
         component.setHedgeSettings(new HedgeSettings(Duration.ofMillis(hedgeMinDelayMillis), Duration.ofMillis(hedgeMaxDelayMillis),
                 hedgeP99Multiple, hedgeMaxAttempts, hedgeBudgetPercent, hedgeBudgetMin));
