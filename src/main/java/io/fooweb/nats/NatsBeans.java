@@ -40,9 +40,11 @@ public class NatsBeans implements CamelConfiguration {
             @PropertyInject("fooweb.nats.connection-name") String connectionName,
             @PropertyInject("fooweb.request.timeout") long requestTimeoutMillis,
             @PropertyInject("fooweb.nats.reconnect-wait") long reconnectWaitMillis,
+            @PropertyInject("fooweb.nats.ping-interval") long pingIntervalMillis,
+            @PropertyInject("fooweb.nats.max-pings-out") int maxPingsOut,
             @BeanInject("natsSecurity") NatsSecurity security) {
         return new NatsConnector(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis),
-                security);
+                Duration.ofMillis(pingIntervalMillis), maxPingsOut, security);
     }
 
     /** Authentication and TLS of the NATS connection; every setting empty by default (not used). */
@@ -73,14 +75,22 @@ public class NatsBeans implements CamelConfiguration {
 
     /**
      * The {@code nats} component of every route: camel-nats' consumer, fooweb's producer on the shared connection, and
-     * only our own headers across.
+     * only our own headers across; endpoints with {@code hedge=true} hedge as fooweb.nats.hedge.* says.
      */
     @BindToRegistry(value = "nats", lazy = true)
-    public FoowebNatsComponent nats(@BeanInject("natsConnector") NatsConnector connector,
+    public FoowebNatsComponent nats(Registry registry,
             @BeanInject("natsHeaderFilter") HeaderFilterStrategy headerFilter,
-            @PropertyInject("fooweb.web.max-held-reply-bytes") long maxHeldReplyBytes) {
-        FoowebNatsComponent component = new FoowebNatsComponent(connector, maxHeldReplyBytes);
+            @PropertyInject("fooweb.web.max-held-reply-bytes") long maxHeldReplyBytes,
+            @PropertyInject("fooweb.nats.hedge.min-delay") long hedgeMinDelayMillis,
+            @PropertyInject("fooweb.nats.hedge.max-delay") long hedgeMaxDelayMillis,
+            @PropertyInject("fooweb.nats.hedge.p99-multiple") double hedgeP99Multiple,
+            @PropertyInject("fooweb.nats.hedge.max-attempts") int hedgeMaxAttempts,
+            @PropertyInject("fooweb.nats.hedge.budget-percent") double hedgeBudgetPercent,
+            @PropertyInject("fooweb.nats.hedge.budget-min") int hedgeBudgetMin) {
+        FoowebNatsComponent component = new FoowebNatsComponent(() -> connector(registry), maxHeldReplyBytes);
         component.setHeaderFilterStrategy(headerFilter);
+        component.setHedgeSettings(new HedgeSettings(Duration.ofMillis(hedgeMinDelayMillis), Duration.ofMillis(hedgeMaxDelayMillis),
+                hedgeP99Multiple, hedgeMaxAttempts, hedgeBudgetPercent, hedgeBudgetMin));
         return component;
     }
 

@@ -40,9 +40,20 @@ public class NatsConnector implements AutoCloseable {
     private volatile Thread connecting;
     private volatile boolean closed;
 
+    /** With jnats' own pings (every 2 minutes, 2 unanswered): for tests and tools that do not care how fast a cut link is found. */
     public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
             NatsSecurity security) {
-        this.options = NatsOptions.of(servers, connectionName, requestTimeout, reconnectWait, security, this::connectionEvent);
+        this(servers, connectionName, requestTimeout, reconnectWait, Options.DEFAULT_PING_INTERVAL, Options.DEFAULT_MAX_PINGS_OUT, security);
+    }
+
+    /**
+     * @param pingInterval how often the client PINGs its server while no message arrives; with {@code maxPingsOut} of
+     *                     them unanswered the connection counts as dead and jnats reconnects (to another node, if any)
+     */
+    public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
+            Duration pingInterval, int maxPingsOut, NatsSecurity security) {
+        this.options = NatsOptions.of(servers, connectionName, requestTimeout, reconnectWait, pingInterval, maxPingsOut, security,
+                this::connectionEvent);
         this.retryWait = reconnectWait;
         this.connectionName = connectionName;
         LOG.info("NATS connection '{}' to {}: {}", connectionName, options.getServers(), security);

@@ -20,7 +20,7 @@ final class NatsOptions {
     }
 
     static Options of(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
-            NatsSecurity security, ConnectionListener listener) {
+            Duration pingInterval, int maxPingsOut, NatsSecurity security, ConnectionListener listener) {
         // the URLs carry no credentials (serverUrls), so logging them is safe
         ConnectionListener logEvents = (connection, event) -> {
             LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
@@ -48,6 +48,10 @@ final class NatsOptions {
                 .reportNoResponders()
                 // jnats cancels requests older than this interval; it must not cut requests short of their timeout
                 .requestCleanupInterval(requestTimeout.multipliedBy(2))
+                // a silent connection (a cut cable: no FIN, no RST) is found after at most ~(maxPingsOut + 2) x
+                // pingInterval: jnats skips a PING while messages arrive, so under load this costs nothing
+                .pingInterval(pingInterval)
+                .maxPingsOut(maxPingsOut)
                 .connectionListener(logEvents)
                 .errorListener(new LoggingErrorListener())
                 .build();

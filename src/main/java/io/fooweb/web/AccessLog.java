@@ -1,5 +1,6 @@
 package io.fooweb.web;
 
+import io.fooweb.nats.NatsRequestProducer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -10,11 +11,14 @@ import org.slf4j.LoggerFactory;
  * the answer, successful or not (the req route for a success, the error-response route for every failure).
  * <pre>
  * id=4kHk0dOaK1wB3sFxWq2NaT filename="/etc/hostname" status=200 duration_ms=3 backend=web1:4711 bytes=29
+ * id=7Qm2sVx0pLr5cT9bGd1KfE filename="/etc/hostname" status=200 duration_ms=61 backend=web2:5120 bytes=29 attempts=2 answered_by=2
  * id=abc-1 filename="nope.txt" status=404 duration_ms=2 backend=web1:4711 bytes=58 traceparent=00-...-01 error=not_found cause="io.fooweb.FoowebException: The file does not exist"
  * </pre>
  * Fields: the request id ({@link RequestTrace}), the filename asked for, the HTTP status, the milliseconds since the
  * request arrived, the backend that answered (host:pid, from its reply), the bytes of the response body; then
- * {@code traceparent} when the client sent a valid one, and for a failure the error code and its cause. A missing
+ * {@code attempts} when the request was hedged (sent that many times to the queue group) and, if one was answered,
+ * {@code answered_by}: which send (1 the first, 2 the first hedge, ...), {@code traceparent} when the client sent a
+ * valid one, and for a failure the error code and its cause. A missing
  * value is {@code -}. A value that is not a plain token (the filename and the cause always) is quoted with {@code "}
  * and {@code \} escaped and control characters written as {@code \n}, {@code \}{@code uXXXX}, so no request can add a
  * line or a field. Nothing is computed when the logger is off.
@@ -37,6 +41,14 @@ public class AccessLog implements org.apache.camel.Processor {
         field(line, "duration_ms", exchange.getClock().elapsed(), false);
         field(line, "backend", exchange.getVariable("backend"), false);
         field(line, "bytes", bytes(message.getBody()), false);
+        Object attempts = exchange.getProperty(NatsRequestProducer.ATTEMPTS_PROPERTY);
+        if (attempts != null) {
+            field(line, "attempts", attempts, false);
+            Object answeredBy = exchange.getProperty(NatsRequestProducer.ANSWERED_BY_PROPERTY);
+            if (answeredBy != null) {
+                field(line, "answered_by", answeredBy, false);
+            }
+        }
         Object traceparent = exchange.getVariable("traceparent");
         if (traceparent != null) {
             field(line, "traceparent", traceparent, false);

@@ -1,6 +1,7 @@
 package io.fooweb.web;
 
 import io.fooweb.metrics.CountingRoutePolicy;
+import io.fooweb.nats.HedgeCounts;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -11,6 +12,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -56,6 +58,7 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
     private final LongAdder truncations = new LongAdder();
     private final long startedNanos = System.nanoTime();
     private volatile MeterRegistry meters;
+    private volatile HedgeCounts hedges;
 
     /** The answers of one status: counted here, and in the registry once there is one. */
     private static final class Outcome {
@@ -106,6 +109,11 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
         inFlight.decrementAndGet();
     }
 
+    /** What the req route's hedged NATS step did (the nats component's counts): in /stats and fooweb_hedges_total. */
+    public void countHedges(HedgeCounts hedges) {
+        this.hedges = hedges;
+    }
+
     /** This web's figures for GET /stats. */
     public Map<String, Object> stats() {
         Map<String, Object> stats = new LinkedHashMap<>();
@@ -122,13 +130,23 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
         stats.put("in_flight", inFlight.get());
         stats.put("bytes_served", bytesServed.sum());
         stats.put("truncations", truncations.sum());
+        HedgeCounts hedged = hedges;
+        if (hedged != null) {
+            Map<String, Long> outcomes = new LinkedHashMap<>();
+            outcomes.put("sent", hedged.sent());
+            outcomes.put("won", hedged.won());
+            outcomes.put("lost", hedged.lost());
+            outcomes.put("denied", hedged.denied());
+            stats.put("hedges", outcomes);
+        }
         stats.put("uptime_seconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
         return stats;
     }
 
     /**
      * Publishes the figures as fooweb_* meters: fooweb_requests_total and the fooweb_request_duration_seconds histogram
-     * by status, fooweb_requests_in_flight, fooweb_served_bytes_total and fooweb_truncations_total.
+     * by status, fooweb_requests_in_flight, fooweb_served_bytes_total, fooweb_truncations_total and
+     * fooweb_hedges_total by outcome.
      */
     @Override
     public void bindTo(MeterRegistry registry) {
@@ -138,8 +156,22 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
                 .description("File bytes in successful /req answers (before JSON encoding)").register(registry);
         FunctionCounter.builder("fooweb.truncations", truncations, LongAdder::sum)
                 .description("Successful /req answers cut at the reply limit").register(registry);
+        HedgeCounts hedged = hedges;
+        if (hedged != null) {
+            hedgeMeter(registry, hedged, "sent", HedgeCounts::sent);
+            hedgeMeter(registry, hedged, "won", HedgeCounts::won);
+            hedgeMeter(registry, hedged, "lost", HedgeCounts::lost);
+            hedgeMeter(registry, hedged, "denied", HedgeCounts::denied);
+        }
         outcomes.forEach((status, outcome) -> createMeters(registry, status, outcome));
         meters = registry;
+    }
+
+    private static void hedgeMeter(MeterRegistry registry, HedgeCounts hedged, String outcome, ToDoubleFunction<HedgeCounts> count) {
+        FunctionCounter.builder("fooweb.hedges", hedged, count)
+                .description("Hedges of POST /req's NATS request: sent, won (a hedge answered first), lost (the first send did),"
+                        + " denied (over the budget)")
+                .tag("outcome", outcome).register(registry);
     }
 
     private static void createMeters(MeterRegistry registry, int status, Outcome outcome) {

@@ -215,10 +215,48 @@ class NatsFailuresTest {
         } finally {
             env.nats().start();
         }
+        // the old connection would reconnect by itself with its silent member, and serve the next tests' requests
+        client.close();
         client = Nats.connect(env.nats().url());
         echoBackend();
         await("web reconnected").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
                 .until(() -> http.postForm("/back").statusCode() == 200);
+    }
+
+    @Test
+    void aRequestWhoseFirstSendIsLostIsHedgedAndCounted() throws Exception {
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        // swallows each request's first send (as a backend cut off by the network would) and answers its hedge
+        Dispatcher backend = client.createDispatcher(message -> {
+            if (!seen.add(message.getHeaders().getFirst("Fooweb-Request-Id"))) {
+                client.publish(message.getReplyTo(), "hedged".getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        backend.subscribe("fooweb_req", "fooweb_queue");
+        client.flush(Duration.ofSeconds(2));
+        Map<String, Object> before = hedges();
+        double wonBefore = io.fooweb.fixture.Prometheus.scrape(env.management()).value("fooweb_hedges_total", "outcome", "won");
+
+        long started = System.nanoTime();
+        HttpResponse<String> response = post("X-Request-Id", "hedge-1");
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(Map.of("file_contents", "hedged"), Http.json(response));
+        // the hedge went out at the delay (max-delay, 500 ms, until the web has seen 20 replies), long before the timeout
+        assertTrue(elapsedMillis < 1500, "took " + elapsedMillis + " ms");
+        String line = log.lines("io.fooweb.access", "id=hedge-1 ").get(0);
+        assertTrue(line.contains(" status=200 ") && line.contains(" attempts=2 answered_by=2"), line);
+        Map<String, Object> after = hedges();
+        assertEquals(((Number) before.get("sent")).intValue() + 1, ((Number) after.get("sent")).intValue(), after.toString());
+        assertEquals(((Number) before.get("won")).intValue() + 1, ((Number) after.get("won")).intValue(), after.toString());
+        assertEquals(wonBefore + 1, io.fooweb.fixture.Prometheus.scrape(env.management()).value("fooweb_hedges_total", "outcome", "won"));
+        client.closeDispatcher(backend);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> hedges() {
+        return (Map<String, Object>) Http.json(http.get("/stats")).get("hedges");
     }
 
     @Test
