@@ -2,6 +2,8 @@ package io.fooweb.nats;
 
 import java.time.Duration;
 
+import io.fooweb.nats.producer.FoowebNatsComponent;
+import io.fooweb.nats.producer.HedgeSettings;
 import io.fooweb.wire.Envelope;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;

@@ -1,6 +1,6 @@
 package io.fooweb.web;
 
-import io.fooweb.nats.NatsRequestProducer;
+import io.fooweb.nats.producer.NatsRequestProducer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;

@@ -1,7 +1,7 @@
 package io.fooweb.web;
 
 import io.fooweb.metrics.CountingRoutePolicy;
-import io.fooweb.nats.HedgeCounts;
+import io.fooweb.nats.producer.HedgeCounts;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;

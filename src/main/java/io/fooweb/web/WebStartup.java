@@ -2,7 +2,7 @@ package io.fooweb.web;
 
 import io.fooweb.RoleStartup;
 import io.fooweb.metrics.FoowebMetrics;
-import io.fooweb.nats.FoowebNatsComponent;
+import io.fooweb.nats.producer.FoowebNatsComponent;
 import org.apache.camel.CamelContext;
 
 /**

@@ -1,4 +1,8 @@
-package io.fooweb.nats;
+package io.fooweb.nats.producer;
+
+import io.fooweb.nats.NatsConnector;
+import io.fooweb.nats.NatsSecurity;
+import io.fooweb.nats.HeaderAllowList;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.fooweb.nats;
+package io.fooweb.nats.producer;
 
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,5 +1,6 @@
-package io.fooweb.nats;
+package io.fooweb.nats.producer;
 
+import io.fooweb.nats.NatsConnector;
 import java.util.Map;
 import java.util.function.Supplier;
 
