@@ -3,15 +3,16 @@ package io.fooweb.backend;
 import java.util.List;
 import java.util.Map;
 
+import io.fooweb.metrics.ReadinessCheck;
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
+
 
 /**
  * Readiness of a backend: DOWN while a worker is stuck in a read for longer than the request timeout
  * ({@link ReadWatch}), with the file, the thread and how long in the details. Not liveness: a restart cannot end a
  * read the kernel holds (a hung NFS mount), and the other workers still serve.
  */
-public class StuckReadsHealthCheck extends AbstractHealthCheck {
+public class StuckReadsHealthCheck extends ReadinessCheck {
 
     public static final String STUCK = "backend.stuck.reads";
     public static final String OLDEST = "backend.stuck.oldest";
@@ -19,18 +20,8 @@ public class StuckReadsHealthCheck extends AbstractHealthCheck {
     private final ReadWatch watch;
 
     public StuckReadsHealthCheck(ReadWatch watch) {
-        super("fooweb", "backend-reads");
+        super("backend-reads");
         this.watch = watch;
-    }
-
-    @Override
-    public boolean isReadiness() {
-        return true;
-    }
-
-    @Override
-    public boolean isLiveness() {
-        return false;
     }
 
     @Override

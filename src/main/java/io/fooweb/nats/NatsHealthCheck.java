@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import io.nats.client.Connection;
+import io.fooweb.metrics.ReadinessCheck;
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
+
 
 /**
  * Readiness of this process: DOWN while its one NATS connection is not CONNECTED (not connected yet, reconnecting,
@@ -17,7 +18,7 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * Not a liveness check: a process waiting for NATS is healthy, just not ready, and restarting it would not bring NATS
  * back. The details carry the connection status and the server it is connected to, without credentials.
  */
-public class NatsHealthCheck extends AbstractHealthCheck {
+public class NatsHealthCheck extends ReadinessCheck {
 
     public static final String STATUS = "nats.status";
     public static final String SERVER = "nats.server";
@@ -25,18 +26,8 @@ public class NatsHealthCheck extends AbstractHealthCheck {
     private final Supplier<NatsConnector> nats;
 
     public NatsHealthCheck(Supplier<NatsConnector> nats) {
-        super("fooweb", "nats");
+        super("nats");
         this.nats = nats;
-    }
-
-    @Override
-    public boolean isReadiness() {
-        return true;
-    }
-
-    @Override
-    public boolean isLiveness() {
-        return false;
     }
 
     @Override
