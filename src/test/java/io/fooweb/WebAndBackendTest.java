@@ -54,7 +54,7 @@ class WebAndBackendTest {
 
     @Test
     void noEventsAreCreatedPerExchange() {
-        // our lifecycle notifiers ignore exchange events (FoowebBeans.addContextEventNotifier); one that did not would
+        // our lifecycle notifiers ignore exchange events (GracefulShutdown, FoowebMetrics); one that did not would
         // make Camel create several events for every request
         assertFalse(camelContext.getCamelContextExtension().isEventNotificationApplicable());
     }
@@ -93,6 +93,69 @@ class WebAndBackendTest {
 
         assertEquals(200, response.statusCode());
         assertEquals("read through JSON ✓\n", Http.json(response).get("file_contents"));
+    }
+
+    /** As the original's Gin reads it: {@code curl -F filename=/path} is a multipart form. */
+    @Test
+    void multipartFormFieldNamesTheFile() {
+        Path file = env.file("multipart.txt", "read through a multipart form\n".getBytes(StandardCharsets.UTF_8));
+
+        HttpResponse<String> response = http.send(multipart("filename", null, file.toString()));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("read through a multipart form\n", Http.json(response).get("file_contents"));
+    }
+
+    @Test
+    void multipartFormWithoutTheFieldServesTheDefault() throws Exception {
+        HttpResponse<String> response = http.send(multipart("other", null, "x"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(Files.readString(Path.of("/etc/hostname")), Http.json(response).get("file_contents"));
+    }
+
+    /** {@code curl -F filename=@/path} uploads the file: a mistake fooweb names rather than serving the default. */
+    @Test
+    void aFileUploadIsRefused() {
+        HttpResponse<String> response = http.send(multipart("filename", "hostname", "the file's content"));
+
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("invalid_form", Http.json(response).get("error"));
+    }
+
+    /** {@code curl -d '{"filename": ...}'} sends JSON as a url-encoded form: no silent default. */
+    @Test
+    void jsonSentAsAFormIsRefused() {
+        HttpResponse<String> response = http.postEncodedForm("{\"filename\": \"/etc/hostname\"}");
+
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("invalid_form", Http.json(response).get("error"));
+    }
+
+    @Test
+    void aBodyOfAnotherTypeIsRefused() {
+        for (String contentType : new String[] {"text/plain", null}) {
+            java.net.http.HttpRequest.Builder request = http.request("/req")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("/etc/hostname"));
+            if (contentType != null) {
+                request.header("Content-Type", contentType);
+            }
+
+            HttpResponse<String> response = http.send(request.build());
+
+            assertEquals(415, response.statusCode(), contentType + ": " + response.body());
+            assertEquals("unsupported_media_type", Http.json(response).get("error"));
+        }
+    }
+
+    private java.net.http.HttpRequest multipart(String field, String uploadedFilename, String value) {
+        String boundary = "fooweb-test-boundary";
+        String disposition = "form-data; name=\"" + field + "\"" + (uploadedFilename == null ? "" : "; filename=\"" + uploadedFilename + "\"");
+        String body = "--" + boundary + "\r\nContent-Disposition: " + disposition + "\r\n"
+                + (uploadedFilename == null ? "" : "Content-Type: application/octet-stream\r\n") + "\r\n"
+                + value + "\r\n--" + boundary + "--\r\n";
+        return http.request("/req").header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.fooweb.backend;
 
-import io.fooweb.metrics.CountingRoutePolicy;
+import io.fooweb.patch.camelmain.CountingRoutePolicy;
 import io.fooweb.wire.FoowebException;
 
 import java.util.concurrent.atomic.LongAdder;

@@ -1,5 +1,6 @@
 package io.fooweb.backend;
 
+import io.fooweb.nats.NatsConnector;
 import io.fooweb.wire.ServiceApi;
 
 import java.io.UncheckedIOException;
@@ -31,12 +32,11 @@ import org.slf4j.LoggerFactory;
  * (a discovery request never waits behind a file read). The answers follow the io.nats.micro.v1 JSON schemas, with
  * every required field present.
  * <p>
- * The requests themselves stay with the camel-nats worker routes; {@link BackendStats} counts them. jnats' own
+ * The requests themselves stay with the backend route; {@link BackendStats} counts them. jnats' own
  * {@code io.nats.service.Service} does not fit: it subscribes its endpoints itself, so it would take the requests
  * from the routes, and its response classes can only be built by it (their constructors are package-private).
  * <p>
- * Started once connected, by {@link NatsStartup}, and only where the backend routes are loaded; the web registers no
- * service. It stops answering when {@link GracefulShutdown} drains the connection, at the moment the backend stops
+ * Only where the backend routes are loaded (routes/backend.camel.yaml); the web registers no service. It stops answering when {@link GracefulShutdown} drains the connection, at the moment the backend stops
  * taking requests.
  */
 public class NatsServiceDiscovery {
@@ -50,7 +50,9 @@ public class NatsServiceDiscovery {
     private final Map<String, String> metadata;
     private final EndpointInfo endpoint;
     private final BackendStats stats;
+    private final NatsConnector nats;
     private volatile String started;
+    private AutoCloseable answering;
 
     /**
      * @param stats       the workers' statistics
@@ -58,7 +60,8 @@ public class NatsServiceDiscovery {
      * @param queue       their queue group
      * @param concurrency how many workers this backend runs (shown by {@code nats micro info})
      */
-    public NatsServiceDiscovery(BackendStats stats, String subject, String queue, int concurrency) {
+    public NatsServiceDiscovery(NatsConnector nats, BackendStats stats, String subject, String queue, int concurrency) {
+        this.nats = nats;
         this.version = projectVersion();
         this.description = "fooweb backend: reads the file a request names and replies with its bytes";
         this.metadata = Collections.unmodifiableMap(new TreeMap<>(
@@ -82,8 +85,19 @@ public class NatsServiceDiscovery {
         return value.isEmpty() || value.startsWith("$") ? "0.0.0" : value;
     }
 
-    /** Subscribes the discovery subjects; answers from now on. */
-    public void start(Connection connection) {
+    /** The bean's init method: answers once connected, again on a connection that replaces one jnats closed for good. */
+    public void start() {
+        answering = nats.dispatch(this::answerOn);
+    }
+
+    /** The bean's destroy method. */
+    public void stop() throws Exception {
+        if (answering != null) {
+            answering.close();
+        }
+    }
+
+    private Dispatcher answerOn(Connection connection) {
         started = Instant.now().toString();
         byte[] ping = json(new Ping(ServiceApi.NAME, id, version, metadata, "io.nats.micro.v1.ping_response"));
         byte[] info = json(new Info(ServiceApi.NAME, id, version, metadata, "io.nats.micro.v1.info_response", description, List.of(endpoint)));
@@ -92,6 +106,7 @@ public class NatsServiceDiscovery {
         answer(connection, dispatcher, "INFO", () -> info);
         answer(connection, dispatcher, "STATS", () -> json(stats()));
         LOG.info("NATS service API: {} {} id {} answers {}PING|INFO|STATS[.{}[.{}]]", ServiceApi.NAME, version, id, ServiceApi.PREFIX, ServiceApi.NAME, id);
+        return dispatcher;
     }
 
     /** The three subjects a verb is asked on: all services, this service's kind, this instance. */

@@ -1,57 +1,44 @@
 package io.fooweb.metrics;
 
-import io.fooweb.nats.NatsConnector;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.nats.client.Connection;
-import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.StartupListener;
-import org.apache.camel.component.micrometer.MicrometerConstants;
 
 /**
- * Puts fooweb's own meters into the Micrometer registry that camel-micrometer-prometheus creates (bean
- * {@value MicrometerConstants#METRICS_REGISTRY_NAME}) and scrapes at {@code /observe/metrics}: in every process
- * {@code fooweb_nats_connected} (1 connected, 0 not) and {@code fooweb_nats_reconnects_total}; each role's starter
- * adds its own meters ({@link #bind}).
- * <p>
- * Every value but the web's per-request timer is read when Prometheus scrapes, so none of this costs per request.
- * Without a registry ({@code camel.metrics.enabled=false}) nothing is bound and /stats works as before.
+ * Puts fooweb's own meters ({@code fooweb_*}) into the Micrometer registry that camel-micrometer-prometheus scrapes at
+ * {@code /observe/metrics}: once Camel has started, every bean of this process that is a {@link MeterBinder} binds
+ * its meters, so each role publishes exactly the meters of the beans its route files declare. Without a registry
+ * ({@code camel.metrics.enabled=false}) nothing is bound and /stats works as before.
  */
-@Configuration
-public class FoowebMetrics implements CamelConfiguration, StartupListener {
+public class FoowebMetrics implements CamelContextAware, StartupListener {
+
+    private CamelContext camelContext;
 
     @Override
-    public void configure(CamelContext context) throws Exception {
-        context.addStartupListener(this);
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** The bean's init method: Camel calls startup listeners it is given, not those in its registry. */
+    public void start() throws Exception {
+        camelContext.addStartupListener(this);
     }
 
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-        MeterRegistry registry = context.getRegistry().lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
-        if (registry == null || alreadyStarted) {
+        if (alreadyStarted) {
             return;
         }
-        NatsConnector nats = context.getRegistry().lookupByNameAndType("natsConnector", NatsConnector.class);
-        Gauge.builder("fooweb.nats.connected", nats, connector -> connector.isReady() ? 1 : 0)
-                .description("1 while this process's NATS connection is connected, else 0").strongReference(true).register(registry);
-        FunctionCounter.builder("fooweb.nats.reconnects", nats, FoowebMetrics::reconnects)
-                .description("Times this process's NATS connection reconnected").register(registry);
-    }
-
-    /** Adds a role's own meters, when there is a registry: its starter calls this (WebStartup, BackendWorkers). */
-    public static void bind(CamelContext context, MeterBinder meters) {
-        MeterRegistry registry = context.getRegistry().lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
+        MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
         if (registry != null) {
-            meters.bindTo(registry);
+            context.getRegistry().findByType(MeterBinder.class).forEach(meters -> meters.bindTo(registry));
         }
-    }
-
-    private static double reconnects(NatsConnector nats) {
-        Connection connection = nats.connectionOrNull();
-        return connection == null ? 0 : connection.getStatistics().getReconnects();
     }
 }

@@ -2,7 +2,6 @@ package io.fooweb.nats;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import org.apache.camel.Route;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
@@ -17,17 +16,21 @@ import org.apache.camel.support.EventNotifierSupport;
  * <li>the NATS connection is drained: the server stops giving this process requests from the queue group, the
  * backend workers answer every request they already hold, and the connection closes.</li>
  * </ol>
- * camel-nats 4.17.0's consumer only unsubscribes on stop, which drops the messages it holds; the original Go backend
- * drained its connection for exactly this reason.
+ * Unsubscribing alone would drop the messages a worker holds; the original Go backend drained its connection for
+ * exactly this reason. It follows only the context's lifecycle: once any notifier takes exchange events, Camel creates
+ * and offers it several events per exchange, for every request.
  */
 public class GracefulShutdown extends EventNotifierSupport {
 
-    private final Supplier<NatsConnector> nats;
+    private final NatsConnector nats;
     private final Duration timeout;
 
-    public GracefulShutdown(Supplier<NatsConnector> nats, Duration timeout) {
+    /** @param timeoutSeconds how long each of the two steps may take: camel.main.shutdownTimeout */
+    public GracefulShutdown(NatsConnector nats, long timeoutSeconds) {
         this.nats = nats;
-        this.timeout = timeout;
+        this.timeout = Duration.ofSeconds(timeoutSeconds);
+        setIgnoreExchangeEvents(true);
+        setIgnoreStepEvents(true);
     }
 
     @Override
@@ -42,6 +45,6 @@ public class GracefulShutdown extends EventNotifierSupport {
                 getCamelContext().getRouteController().stopRoute(route.getRouteId(), timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
-        nats.get().drainAndClose(timeout);
+        nats.drainAndClose(timeout);
     }
 }

@@ -7,10 +7,17 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import org.slf4j.Logger;
@@ -27,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * How it authenticates and whether it uses TLS is {@link NatsSecurity}'s business. Credentials are refused here when
  * they come inside a server URL, because URLs are logged.
  */
-public class NatsConnector implements AutoCloseable {
+public class NatsConnector implements AutoCloseable, MeterBinder {
 
     private static final Logger LOG = LoggerFactory.getLogger(NatsConnector.class);
 
@@ -44,6 +51,13 @@ public class NatsConnector implements AutoCloseable {
     public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
             NatsSecurity security) {
         this(servers, connectionName, requestTimeout, reconnectWait, Options.DEFAULT_PING_INTERVAL, Options.DEFAULT_MAX_PINGS_OUT, security);
+    }
+
+    /** The process's connection (routes/nats.camel.yaml), every duration in milliseconds. */
+    public NatsConnector(String servers, String connectionName, long requestTimeoutMillis, long reconnectWaitMillis,
+            long pingIntervalMillis, int maxPingsOut, NatsSecurity security) {
+        this(servers, connectionName, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(reconnectWaitMillis),
+                Duration.ofMillis(pingIntervalMillis), maxPingsOut, security);
     }
 
     /**
@@ -95,11 +109,11 @@ public class NatsConnector implements AutoCloseable {
         return current;
     }
 
-    /** The connection, ready to use; IllegalStateException (a 503 to HTTP clients) while it is not. */
+    /** The connection, ready to use; {@link NatsUnavailableException} while it is not. */
     public Connection connection() {
         Connection connection = connectionOrNull();
         if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
-            throw new IllegalStateException("NATS connection is " + (connection == null ? "not established yet" : connection.getStatus()));
+            throw new NatsUnavailableException("NATS connection is " + (connection == null ? "not established yet" : connection.getStatus()));
         }
         return connection;
     }
@@ -118,9 +132,9 @@ public class NatsConnector implements AutoCloseable {
 
     /**
      * Runs {@code action} with each new connection: once connected (at once if connected already), and again with the
-     * connection that replaces one jnats closed for good.
+     * connection that replaces one jnats closed for good; running the returned Runnable forgets it.
      */
-    public void whenConnected(Consumer<Connection> action) {
+    public Runnable whenConnected(Consumer<Connection> action) {
         Connection now;
         synchronized (onConnected) {
             onConnected.add(action);
@@ -129,6 +143,28 @@ public class NatsConnector implements AutoCloseable {
         if (now != null) {
             action.accept(now);
         }
+        return () -> {
+            synchronized (onConnected) {
+                onConnected.remove(action);
+            }
+        };
+    }
+
+    /**
+     * A dispatcher that {@code subscribe} creates and subscribes on each connection from now on (see
+     * {@link #whenConnected}), until the returned handle is closed, which also closes the current one.
+     */
+    public AutoCloseable dispatch(Function<Connection, Dispatcher> subscribe) {
+        AtomicReference<Dispatcher> dispatcher = new AtomicReference<>();
+        Runnable forget = whenConnected(connection -> dispatcher.set(subscribe.apply(connection)));
+        return () -> {
+            forget.run();
+            Connection connection = current;
+            Dispatcher last = dispatcher.getAndSet(null);
+            if (last != null && connection != null && connection.getStatus() == Connection.Status.CONNECTED) {
+                connection.closeDispatcher(last);
+            }
+        };
     }
 
     private void connected(Connection connection) {
@@ -198,6 +234,17 @@ public class NatsConnector implements AutoCloseable {
             }
         }
         close();
+    }
+
+    /** fooweb_nats_connected (1 connected, 0 not) and fooweb_nats_reconnects_total, read when Prometheus scrapes. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("fooweb.nats.connected", this, connector -> connector.isReady() ? 1 : 0)
+                .description("1 while this process's NATS connection is connected, else 0").strongReference(true).register(registry);
+        FunctionCounter.builder("fooweb.nats.reconnects", this, connector -> {
+            Connection connection = connector.connectionOrNull();
+            return connection == null ? 0 : connection.getStatistics().getReconnects();
+        }).description("Times this process's NATS connection reconnected").register(registry);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.fooweb.nats;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import io.nats.client.Connection;
 import io.fooweb.metrics.ReadinessCheck;
@@ -23,16 +22,16 @@ public class NatsHealthCheck extends ReadinessCheck {
     public static final String STATUS = "nats.status";
     public static final String SERVER = "nats.server";
 
-    private final Supplier<NatsConnector> nats;
+    private final NatsConnector nats;
 
-    public NatsHealthCheck(Supplier<NatsConnector> nats) {
+    public NatsHealthCheck(NatsConnector nats) {
         super("nats");
         this.nats = nats;
     }
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        Connection connection = nats.get().connectionOrNull();
+        Connection connection = nats.connectionOrNull();
         String status = connection == null ? "NOT_CONNECTED_YET" : connection.getStatus().name();
         builder.detail(STATUS, status);
         if (connection != null && connection.getStatus() == Connection.Status.CONNECTED) {

@@ -18,6 +18,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
+import io.fooweb.patch.jnats.HostnameCheckingSslContext;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 

@@ -1,6 +1,6 @@
 package io.fooweb.web;
 
-import io.fooweb.nats.producer.NatsRequestProducer;
+import io.fooweb.nats.hedge.HedgedRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -41,10 +41,10 @@ public class AccessLog implements org.apache.camel.Processor {
         field(line, "duration_ms", exchange.getClock().elapsed(), false);
         field(line, "backend", exchange.getVariable("backend"), false);
         field(line, "bytes", bytes(message.getBody()), false);
-        Object attempts = exchange.getProperty(NatsRequestProducer.ATTEMPTS_PROPERTY);
+        Object attempts = exchange.getProperty(HedgedRequest.ATTEMPTS_PROPERTY);
         if (attempts != null) {
             field(line, "attempts", attempts, false);
-            Object answeredBy = exchange.getProperty(NatsRequestProducer.ANSWERED_BY_PROPERTY);
+            Object answeredBy = exchange.getProperty(HedgedRequest.ANSWERED_BY_PROPERTY);
             if (answeredBy != null) {
                 field(line, "answered_by", answeredBy, false);
             }

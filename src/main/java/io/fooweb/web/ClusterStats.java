@@ -1,8 +1,9 @@
 package io.fooweb.web;
 
 import io.fooweb.wire.ServiceApi;
-import io.fooweb.http.EventLoopHttpConsumer;
+import io.fooweb.http.EventLoop;
 import io.fooweb.nats.NatsConnector;
+import io.fooweb.nats.NatsUnavailableException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,6 +52,7 @@ public class ClusterStats {
     private final Duration deadline;
     private final String id = NUID.nextGlobal();
     private final String web;
+    private AutoCloseable answering;
 
     /**
      * @param counter  this web's figures
@@ -63,19 +65,26 @@ public class ClusterStats {
         this.web = ServiceApi.hostAndPid();
     }
 
-    /** Answers the other webs once connected, again on a connection that replaces one jnats closed for good. */
+    /**
+     * The bean's init method: answers the other webs on {@value #WEB_SUBJECT} once connected, on a dispatcher of its
+     * own (never behind a /req reply), again on a connection that replaces one jnats closed for good.
+     */
     public void start() {
-        nats.whenConnected(this::answerOn);
+        answering = nats.dispatch(connection -> {
+            LOG.info("Cluster statistics: this web ({}) answers {}", id, WEB_SUBJECT);
+            return connection.createDispatcher(request -> {
+                if (request.getReplyTo() != null) {
+                    connection.publish(request.getReplyTo(), json(figures()));
+                }
+            }).subscribe(WEB_SUBJECT);
+        });
     }
 
-    /** Answers {@value #WEB_SUBJECT} from now on, on a dispatcher of its own (never behind a /req reply). */
-    private void answerOn(Connection connection) {
-        connection.createDispatcher().subscribe(WEB_SUBJECT, request -> {
-            if (request.getReplyTo() != null) {
-                connection.publish(request.getReplyTo(), json(figures()));
-            }
-        });
-        LOG.info("Cluster statistics: this web ({}) answers {}", id, WEB_SUBJECT);
+    /** The bean's destroy method. */
+    public void stop() throws Exception {
+        if (answering != null) {
+            answering.close();
+        }
     }
 
     /** This web's figures as other webs see them: its /stats, with its id and host:pid. */
@@ -92,7 +101,7 @@ public class ClusterStats {
      * deadline, so it runs off the event loop.
      */
     public CompletionStage<Map<String, Object>> withCluster(@Body Map<String, Object> local) {
-        return EventLoopHttpConsumer.offEventLoop(() -> {
+        return EventLoop.offEventLoop(() -> {
             Map<String, Object> answer = new LinkedHashMap<>(local);
             answer.put("cluster", cluster());
             return answer;
@@ -130,8 +139,8 @@ public class ClusterStats {
             } finally {
                 answers.unsubscribe();
             }
-        } catch (IllegalStateException e) {
-            // not connected, or the connection went away while gathering
+        } catch (NatsUnavailableException | IllegalStateException e) {
+            // not connected, or the connection went away while gathering (jnats' refusal)
             Map<String, Object> unavailable = new LinkedHashMap<>();
             unavailable.put("available", false);
             unavailable.put("error", "nats_unavailable");

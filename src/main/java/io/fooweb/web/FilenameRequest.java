@@ -1,9 +1,5 @@
 package io.fooweb.web;
 
-import io.fooweb.http.EventLoopHttpConsumer;
-import io.fooweb.wire.Filename;
-import io.fooweb.wire.FoowebException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -11,10 +7,19 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fooweb.http.RefusedBody;
+import io.fooweb.wire.Filename;
+import io.fooweb.wire.FoowebException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
-/** The filename a POST /req names, checked by the rules of {@link Filename} before any NATS traffic. */
+/**
+ * The filename a POST /req names, checked by the rules of {@link Filename} before any NATS traffic: the {@code filename}
+ * field of a form (url-encoded, {@code curl -d filename=...}, or multipart, {@code curl -F filename=...}, as the
+ * original's Gin reads both) or of a JSON object ({@code Content-Type: application/json}). The default filename only
+ * when the request names no file at all: an empty body, or a form without that field. A body that cannot be read as
+ * one of these is refused with its reason, never answered with the default.
+ */
 public class FilenameRequest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,43 +30,51 @@ public class FilenameRequest {
         this.defaultFilename = defaultFilename;
     }
 
-    /**
-     * The {@code filename} field of a form body ({@code curl -d filename=...}) or a JSON body
-     * ({@code {"filename": "..."}}); the default filename when the field is absent. A body Vert.x already refused
-     * (too large, an undecodable form: {@link EventLoopHttpConsumer}) fails here, where the body would have been read.
-     */
     public String extract(Exchange exchange) {
-        if (exchange.getVariable(EventLoopHttpConsumer.REFUSED_BODY) instanceof FoowebException refused) {
+        if (exchange.getVariable(RefusedBody.VARIABLE) instanceof FoowebException refused) {
             throw refused;
         }
         Message message = exchange.getMessage();
         String contentType = message.getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(Locale.ROOT);
-        String filename = contentType.startsWith("application/json") ? fromJson(message.getBody(byte[].class)) : fromForm(message.getBody());
+        Object body = message.getBody();
+        String filename;
+        if (body instanceof Map<?, ?> form) {
+            filename = fromForm(form);
+        } else if (body == null || body instanceof byte[] bytes && bytes.length == 0) {
+            filename = null;
+        } else if (contentType.startsWith("application/json")) {
+            filename = fromJson(message.getBody(byte[].class));
+        } else {
+            throw new FoowebException(415, "unsupported_media_type", "Send the filename as a form field (application/x-www-form-urlencoded"
+                    + " or multipart/form-data) or as JSON (application/json), not " + (contentType.isEmpty() ? "an untyped body" : contentType));
+        }
         if (filename == null) {
             return defaultFilename;
         }
-        // platform-http's form decoder turns invalid UTF-8 into U+FFFD; refuse it rather than look up a mangled name
+        // the form decoder turns invalid UTF-8 into U+FFFD; refuse it rather than look up a mangled name
         if (filename.indexOf('\uFFFD') >= 0) {
-            throw invalid("The filename is not valid UTF-8");
+            throw Filename.invalid("The filename is not valid UTF-8");
         }
         return Filename.decode(filename.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String fromForm(Object body) {
-        // platform-http hands a url-encoded form over as a map of field to value (a list for a repeated field)
-        if (!(body instanceof Map<?, ?> form) || !form.containsKey("filename")) {
+    /** A form's filename field; null when it has none. A form whose only field looks like JSON was JSON sent as a form. */
+    private static String fromForm(Map<?, ?> form) {
+        Object value = form.get("filename");
+        if (value == null) {
+            if (form.size() == 1 && form.keySet().iterator().next() instanceof String only && only.stripLeading().startsWith("{")) {
+                throw FoowebException.badRequest("invalid_form", "The body looks like JSON sent as a form: send it with Content-Type:"
+                        + " application/json");
+            }
             return null;
         }
-        if (form.get("filename") instanceof String value) {
-            return value;
+        if (value instanceof String text) {
+            return text;
         }
-        throw invalid("Send one filename field");
+        throw Filename.invalid("Send one filename field");
     }
 
     private static String fromJson(byte[] body) {
-        if (body == null || body.length == 0) {
-            return null;
-        }
         JsonNode json;
         try {
             json = JSON.readTree(body);
@@ -76,12 +89,8 @@ public class FilenameRequest {
             return null;
         }
         if (!filename.isTextual()) {
-            throw invalid("filename must be a string");
+            throw Filename.invalid("filename must be a string");
         }
         return filename.textValue();
-    }
-
-    private static FoowebException invalid(String message) {
-        return Filename.invalid(message);
     }
 }

@@ -23,14 +23,14 @@ public record Reply(byte[] payload, int offset, long size, boolean truncated) {
     }
 
     /**
-     * Reads a reply: an envelope from our backend, or plain bytes from a plain one (such as the original Go backend,
-     * or ours when the content alone fills {@code maxPayload}, which is then a cut file). Throws the backend's failure
-     * as a {@link FoowebException}.
+     * Reads a reply: an envelope from our backend ({@code line}, read by {@link Envelope#read}), or plain bytes from a
+     * plain one (such as the original Go backend, or ours when the content alone fills {@code maxPayload}, which is then
+     * a cut file). Throws the backend's failure as a {@link FoowebException}.
      *
+     * @param line       the payload's status line, null for a plain reply
      * @param maxPayload the server's max_payload (0 while unknown)
      */
-    public static Reply open(byte[] payload, long maxPayload) {
-        Envelope.StatusLine line = Envelope.read(payload);
+    public static Reply open(byte[] payload, Envelope.StatusLine line, long maxPayload) {
         if (line == null) {
             boolean filled = maxPayload > 0 && payload.length >= maxPayload;
             return new Reply(payload, filled ? UNKNOWN_SIZE : payload.length, filled);

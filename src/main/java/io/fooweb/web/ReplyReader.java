@@ -24,7 +24,7 @@ public class ReplyReader {
         if (line != null && line.backend() != null) {
             exchange.setVariable("backend", line.backend());
         }
-        return Reply.open(bytes, nats.maxPayload());
+        return Reply.open(bytes, line, nats.maxPayload());
     }
 
     /** The JSON answer to a successful request ({@link Reply#toJson()}). */
@@ -32,8 +32,9 @@ public class ReplyReader {
         return reply.toJson();
     }
 
-    /** The file's bytes, for a client that accepts application/octet-stream. */
-    public static byte[] content(@Body Reply reply) {
+    /** The file's bytes, for a client that accepts application/octet-stream; whether they were cut in Fooweb-Truncated. */
+    public static byte[] content(@Body Reply reply, Exchange exchange) {
+        exchange.getMessage().setHeader("Fooweb-Truncated", reply.truncated());
         return reply.content();
     }
 }

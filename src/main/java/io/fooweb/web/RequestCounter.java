@@ -1,7 +1,7 @@
 package io.fooweb.web;
 
-import io.fooweb.metrics.CountingRoutePolicy;
-import io.fooweb.nats.producer.HedgeCounts;
+import io.fooweb.nats.hedge.HedgeCounts;
+import io.fooweb.patch.camelmain.CountingRoutePolicy;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -57,8 +57,8 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
     private final LongAdder bytesServed = new LongAdder();
     private final LongAdder truncations = new LongAdder();
     private final long startedNanos = System.nanoTime();
+    private final HedgeCounts hedges;
     private volatile MeterRegistry meters;
-    private volatile HedgeCounts hedges;
 
     /** The answers of one status: counted here, and in the registry once there is one. */
     private static final class Outcome {
@@ -109,8 +109,8 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
         inFlight.decrementAndGet();
     }
 
-    /** What the req route's hedged NATS step did (the nats component's counts): in /stats and fooweb_hedges_total. */
-    public void countHedges(HedgeCounts hedges) {
+    /** @param hedges what the req route's hedged NATS step did (the nats component's counts): in /stats and fooweb_hedges_total */
+    public RequestCounter(HedgeCounts hedges) {
         this.hedges = hedges;
     }
 

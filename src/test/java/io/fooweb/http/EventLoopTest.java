@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * how many requests wait for their backends at once is not capped by a thread pool, and the rest of a route runs on
  * the request's event loop, not on jnats' one reply dispatcher. The test plays the backend.
  */
-@CamelMainTest(mainClass = FoowebMain.class, properties = "camel.main.routesIncludePattern=classpath:camel/web.camel.yaml")
+@CamelMainTest(mainClass = FoowebMain.class, properties = "fooweb.role=web")
 class EventLoopTest {
 
     /** Above Vert.x's 20 worker threads and the 64 the web used to configure for waiting on replies. */

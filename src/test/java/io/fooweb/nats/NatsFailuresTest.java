@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The web role alone, facing NATS-side failures; the test itself plays the backends. */
-@CamelMainTest(mainClass = FoowebMain.class, properties = "camel.main.routesIncludePattern=classpath:camel/web.camel.yaml")
+@CamelMainTest(mainClass = FoowebMain.class, properties = "fooweb.role=web")
 class NatsFailuresTest {
 
     @RegisterExtension

@@ -26,7 +26,7 @@ class NatsHealthCheckTest {
 
     @Test
     void isAReadinessCheckOnly() {
-        NatsHealthCheck check = new NatsHealthCheck(() -> null);
+        NatsHealthCheck check = new NatsHealthCheck(null);
         assertTrue(check.isReadiness());
         assertFalse(check.isLiveness());
     }
@@ -34,7 +34,7 @@ class NatsHealthCheckTest {
     @Test
     void downBeforeTheFirstConnect() throws Exception {
         try (NatsConnector nats = connector("nats://127.0.0.1:" + FreePort.next())) {
-            HealthCheck.Result result = new NatsHealthCheck(() -> nats).call();
+            HealthCheck.Result result = new NatsHealthCheck(nats).call();
 
             assertEquals(HealthCheck.State.DOWN, result.getState());
             assertEquals("NOT_CONNECTED_YET", result.getDetails().get(NatsHealthCheck.STATUS));
@@ -47,7 +47,7 @@ class NatsHealthCheckTest {
         try (NatsServer server = NatsServer.launch("--user", "fooweb", "--pass", "s3cret");
              NatsConnector nats = connector("nats://127.0.0.1:" + server.port(),
                      new NatsSecurity("", "fooweb", "s3cret", "", "", "", "", ""))) {
-            NatsHealthCheck check = new NatsHealthCheck(() -> nats);
+            NatsHealthCheck check = new NatsHealthCheck(nats);
 
             HealthCheck.Result result = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                     .until(check::call, r -> r.getState() == HealthCheck.State.UP);

@@ -123,7 +123,7 @@ class ReplyJsonTest {
         System.arraycopy(head, 0, payload, 0, head.length);
         System.arraycopy(content, 0, payload, head.length, content.length);
 
-        Reply reply = Reply.open(payload, 0);
+        Reply reply = Reply.open(payload, io.fooweb.wire.Envelope.read(payload), 0);
 
         assertArrayEquals(content, reply.content());
         assertEquals(content.length, reply.length());

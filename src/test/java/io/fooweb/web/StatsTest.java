@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * GET /stats of the web role alone; the test plays the backends (answering in our envelope format, staying silent,
  * or absent), so every status a web can answer is at hand. Figures are compared before and after.
  */
-@CamelMainTest(mainClass = FoowebMain.class, properties = "camel.main.routesIncludePattern=classpath:camel/web.camel.yaml")
+@CamelMainTest(mainClass = FoowebMain.class, properties = "fooweb.role=web")
 class StatsTest {
 
     @RegisterExtension

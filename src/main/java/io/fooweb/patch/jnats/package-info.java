@@ -1,0 +1,18 @@
+/**
+ * Patches of jnats 2.26.2 (the version pinned in pom.xml over camel-nats' 2.24.1).
+ * <ul>
+ * <li>{@link io.fooweb.patch.jnats.HostnameCheckingSslContext} (entry point: {@code wrap}, called by NatsSecurity):
+ * jnats checks that a TLS server's certificate chains up to a trusted CA but not that it names the host connected to,
+ * so any certificate of that CA could pose as the server. Re-checked on 2.26.2: without it {@code NatsTlsHostnameTest}
+ * fails (a server whose certificate names another host is accepted).</li>
+ * <li>{@link io.fooweb.patch.jnats.ReplyBacklog}: jnats bounds its outgoing queue by message count (5,000), not bytes,
+ * so a busy backend queued 1 MiB replies until its heap ran out. Test: {@code ReplyBacklogTest} (SIGSTOPs a real
+ * nats-server with 40 MiB queued).</li>
+ * <li>{@code io.nats.client.impl.ReaderThreadReplies} (src/main/java/io/nats/client/impl): completes the replies of the
+ * connection's request inbox on jnats' reader thread, without the inbox-dispatcher thread and its hand-off. It must
+ * live in jnats' package: the {@code DispatcherFactory} hook it implements is package-private, and it is written
+ * against 2.26.2's message-queue internals. NatsOptions finds it by name and does without it where it cannot load.
+ * Test: {@code EventLoopTest} (the route goes on after the reply, on the event loop); its gain is the benchmark's.</li>
+ * </ul>
+ */
+package io.fooweb.patch.jnats;
