@@ -7,9 +7,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts fooweb. Its role ({@code web}, {@code backend} or {@code all}) is the property {@code fooweb.role}, read like
- * any other (application.properties, a profile's file such as application-web.properties, -D, FOOWEB_ROLE, ...); a
- * launcher argument ({@code java -jar fooweb.jar web}) wins over all of them. application.properties turns the role
- * into the route files that load and whether the HTTP server starts.
+ * any other (application.properties, a profile's file such as application-web.properties, a file of
+ * camel.main.property-placeholder-location, -D, FOOWEB_ROLE); a launcher argument ({@code java -jar fooweb.jar web})
+ * wins over all of them. application.properties turns the role into the route files that load and whether the HTTP
+ * server starts.
  */
 public final class FoowebMain {
 
@@ -36,10 +37,16 @@ public final class FoowebMain {
         }
     }
 
-    /** Runs {@code main} in {@code role}, over every other setting of the role; null leaves the role to the properties. */
+    /**
+     * Runs {@code main} in {@code role}, over every other setting of the role; null leaves the role to the properties.
+     * Camel ranks an environment variable above every other source, FOOWEB_ROLE included, so the argument also sets
+     * what the role decides (application.properties' fooweb.roles.*), which no environment variable names.
+     */
     public static void configure(Main main, String role) {
         if (role != null) {
             main.addOverrideProperty("fooweb.role", role);
+            main.addOverrideProperty("camel.main.routesIncludePattern", "{{fooweb.roles." + role + ".routes}}");
+            main.addOverrideProperty("camel.server.enabled", "{{fooweb.roles." + role + ".http}}");
         }
     }
 

@@ -28,17 +28,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * The role is the property fooweb.role: edited in the jar's application.properties, it picks the role of a jar started
- * with no argument; FOOWEB_ROLE overrides it, and the launcher's argument overrides both.
+ * The role is the property fooweb.role, read from every source Camel reads: edited in the jar's application.properties,
+ * it picks the role of a jar started with no argument; FOOWEB_ROLE overrides it, and the launcher's argument overrides
+ * both. Set in a properties file outside the jar (as the package's /etc/fooweb/fooweb.properties) it picks the role
+ * too, and a Camel profile (CAMEL_MAIN_PROFILE=web) picks application-web.properties, which sets it.
  */
 class RoleSettingIT {
 
+    static Path built;
     static Path jar;
     static NatsServer nats;
 
     @BeforeAll
     static void jarWithBackendRole() throws IOException {
-        Path built = Path.of(System.getProperty("fooweb.jar", "target/fooweb.jar")).toAbsolutePath();
+        built = Path.of(System.getProperty("fooweb.jar", "target/fooweb.jar")).toAbsolutePath();
         Path dir = built.getParent().resolve("role-it");
         Directories.deleteRecursively(dir);
         Files.createDirectories(dir);
@@ -62,11 +65,18 @@ class RoleSettingIT {
     }
 
     private static Process start(Map<String, String> env, int httpPort, String... args) throws IOException {
+        return start(jar, List.of(), env, httpPort, args);
+    }
+
+    private static Process start(Path jar, List<String> jvmOptions, Map<String, String> env, int httpPort, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()));
+                "-Xmx256m", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(jar.resolveSibling("role-" + httpPort + ".log").toFile());
+                .redirectOutput(RoleSettingIT.jar.resolveSibling("role-" + httpPort + ".log").toFile());
         builder.environment().remove("FOOWEB_ROLE");
         builder.environment().putAll(env);
         builder.environment().put("FOOWEB_NATS_SERVERS", nats.url());
@@ -102,7 +112,7 @@ class RoleSettingIT {
         Process backend = start(Map.of(), backendPort);
         try (Connection client = Nats.connect(nats.url())) {
             awaitStarted(backend, backendPort);
-            await("the backend serves").atMost(Duration.ofSeconds(10)).until(() -> log(backendPort).contains("Started 4 backend workers"));
+            await("the backend serves").atMost(Duration.ofSeconds(10)).until(() -> log(backendPort).contains("with 4 workers"));
             // fooweb.role = backend: workers on NATS, no HTTP API
             assertEquals(hostname, new String(client.request("fooweb_req", "/etc/hostname".getBytes(StandardCharsets.UTF_8),
                     Duration.ofSeconds(2)).getData(), StandardCharsets.UTF_8));
@@ -120,7 +130,7 @@ class RoleSettingIT {
             Http http = new Http(webPort);
             await("the web connected to NATS").atMost(Duration.ofSeconds(10))
                     .until(() -> "no_backend".equals(Http.json(http.postForm("/etc/hostname")).get("error")));
-            assertFalse(log(webPort).contains("backend workers"), log(webPort));
+            assertFalse(log(webPort).contains("workers"), log(webPort));
         } finally {
             stop(web);
         }
@@ -136,6 +146,38 @@ class RoleSettingIT {
             assertEquals(hostname, Http.json(http.postForm("/etc/hostname")).get("file_contents"));
         } finally {
             stop(all);
+        }
+    }
+
+    @Test
+    void theRoleInAPropertiesFileOutsideTheJarPicksTheRole() throws Exception {
+        Path settings = jar.resolveSibling("fooweb.properties");
+        Files.writeString(settings, "fooweb.role = backend\n");
+        int port = FreePort.next();
+        Process backend = start(built, List.of("-Dcamel.main.property-placeholder-location=file:" + settings + ";optional=true,"
+                + "classpath:application.properties"), Map.of(), port);
+        try {
+            awaitStarted(backend, port);
+            await("the backend serves").atMost(Duration.ofSeconds(10)).until(() -> log(port).contains("with 4 workers"));
+            assertFalse(FreePort.accepts(port), "the backend role opened the HTTP port");
+        } finally {
+            stop(backend);
+        }
+    }
+
+    @Test
+    void aCamelProfilePicksTheRole() throws Exception {
+        int port = FreePort.next();
+        Process web = start(built, List.of(), Map.of("CAMEL_MAIN_PROFILE", "web"), port);
+        try {
+            awaitStarted(web, port);
+            await("the HTTP port accepts").atMost(Duration.ofSeconds(10)).until(() -> FreePort.accepts(port));
+            Http http = new Http(port);
+            await("the web connected to NATS, and nobody serves").atMost(Duration.ofSeconds(10))
+                    .until(() -> "no_backend".equals(Http.json(http.postForm("/etc/hostname")).get("error")));
+            assertFalse(log(port).contains("workers"), log(port));
+        } finally {
+            stop(web);
         }
     }
 }
