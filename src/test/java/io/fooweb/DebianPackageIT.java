@@ -1,22 +1,17 @@
 package io.fooweb;
 
 import java.io.IOException;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,19 +19,25 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.fooweb.fixture.CamelJBang;
+import io.fooweb.fixture.Command.Result;
 import io.fooweb.fixture.FreePort;
 import io.fooweb.fixture.Http;
+import io.fooweb.fixture.InstalledFooweb;
 import io.fooweb.fixture.JvmOptions;
 import io.fooweb.fixture.NatsServer;
+import io.fooweb.fixture.PackageGuard;
 import io.fooweb.fixture.SystemdUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import static org.awaitility.Awaitility.await;
+import static io.fooweb.fixture.Command.onPath;
+import static io.fooweb.fixture.Command.run;
+import static io.fooweb.fixture.Command.runUnchecked;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,36 +47,46 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The Debian package, its whole life on this machine: {@code bin/fooweb package} builds it, lintian accepts it,
  * {@code apt-get install ./target/fooweb_*.deb} installs it, {@code /usr/bin/fooweb} serves in every role as the
- * fooweb user, Camel JBang's CLI sees the running service, and {@code apt-get purge} leaves nothing of it.
+ * fooweb user with the logging of /etc/fooweb/log4j2.properties, Camel JBang's CLI sees the running service, and
+ * {@code apt-get purge} leaves nothing of it.
  * <p>
- * It installs into the real system, so it runs only as root on Debian (CI) and skips elsewhere; it purges the
- * package before it starts (a run that died may have left it) and when it ends. The steps run in order.
+ * It installs into the real system, so it runs only as root on Debian (CI), and it skips when the machine has a fooweb
+ * package of its own ({@link PackageGuard}); at the end it purges what it installed, and only that. The steps run in
+ * order. AptRepositoryIT installs from the signed repository and upgrades.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DebianPackageIT {
 
     static final Path PROJECT = Path.of("").toAbsolutePath();
-    static final Path LOGS = PROJECT.resolve("target/it-logs");
     static final Path INSTALLED_UNIT = Path.of("/lib/systemd/system/fooweb@.service");
-    static final Path LAUNCHER = Path.of("/usr/bin/fooweb");
-    static final Path HOME = Path.of("/var/lib/fooweb");
+    static final Path LAUNCHER = InstalledFooweb.LAUNCHER;
+    static final Path HOME = InstalledFooweb.HOME;
     static final Path PROPERTIES = Path.of("/etc/fooweb/fooweb.properties");
+    static final Path LOGGING = Path.of("/etc/fooweb/log4j2.properties");
     static final Path HOSTNAME = Path.of("/etc/hostname");
+    /** The request log's line for a POST /req of /etc/hostname (io.fooweb.access, the jar's pattern). */
+    static final String REQUEST_LOGGED = "access - id=";
+    /** An operator's edit of /etc/fooweb/log4j2.properties: the last value of a key wins. */
+    static final String LOGGING_EDIT = "appender.out.layout.pattern = [edited] %c{1} - %msg%n\nlogger.access.level = OFF\n";
     /** What the package owns alone: none of it may be left after a purge. */
     static final List<Path> PACKAGE_DIRECTORIES = List.of(Path.of("/usr/share/fooweb"), Path.of("/usr/share/doc/fooweb"),
             Path.of("/etc/fooweb"), HOME);
 
+    /** Why the steps skip on this machine, or null. */
+    static String skip;
+    static PackageGuard guard;
     static Path deb;
     static List<Path> installedFiles = List.of();
     static NatsServer nats;
-    static final List<Process> services = new ArrayList<>();
+    static final List<InstalledFooweb> services = new ArrayList<>();
 
     @BeforeAll
     static void buildThePackage() throws Exception {
-        assumeTrue(Files.exists(Path.of("/etc/debian_version")), "the package test needs Debian (no /etc/debian_version)");
-        assumeTrue("root".equals(System.getProperty("user.name")), "the package test installs into the system: it runs as root only (CI)");
-        assumeTrue(onPath("apt-get") && onPath("dpkg-deb") && onPath("runuser"), "the package test needs apt-get, dpkg-deb and runuser");
-        purgeIfInstalled();
+        skip = PackageGuard.whyNot("apt-get", "dpkg-deb", "runuser");
+        if (skip != null) {
+            return;
+        }
+        guard = PackageGuard.begin();
 
         Result build = run(List.of("bin/fooweb", "package"), 300);
 
@@ -88,14 +99,19 @@ class DebianPackageIT {
         assertTrue(build.output().contains(deb.getFileName().toString()), build.output());
     }
 
+    @BeforeEach
+    void runsOnThisMachine() {
+        assumeTrue(skip == null, skip);
+    }
+
     @AfterAll
     static void leaveTheMachineAsItWas() throws Exception {
         stopServices();
         if (nats != null) {
             nats.stop();
         }
-        if (deb != null) {
-            purgeIfInstalled();
+        if (guard != null) {
+            guard.undo();
         }
     }
 
@@ -109,17 +125,17 @@ class DebianPackageIT {
             assertEquals("root/root", fields[1], line);
             modes.put(fields[5].substring(1), fields[0]);
         }
-        Map<String, String> expected = Map.of(
-                "/usr/bin/fooweb", "-rwxr-xr-x",
-                "/usr/share/fooweb/fooweb.jar", "-rw-r--r--",
-                "/usr/share/fooweb/jvm.options", "-rw-r--r--",
-                "/lib/systemd/system/fooweb@.service", "-rw-r--r--",
-                "/usr/lib/sysusers.d/fooweb.conf", "-rw-r--r--",
-                "/etc/fooweb/fooweb.env", "-rw-------",
-                "/etc/fooweb/fooweb.properties", "-rw-r--r--",
-                "/usr/share/doc/fooweb/examples/nats-server.conf", "-rw-r--r--",
-                "/usr/share/doc/fooweb/copyright", "-rw-r--r--",
-                "/usr/share/man/man1/fooweb.1.gz", "-rw-r--r--");
+        Map<String, String> expected = Map.ofEntries(Map.entry("/etc/fooweb/log4j2.properties", "-rw-r--r--"),
+                Map.entry("/usr/bin/fooweb", "-rwxr-xr-x"),
+                Map.entry("/usr/share/fooweb/fooweb.jar", "-rw-r--r--"),
+                Map.entry("/usr/share/fooweb/jvm.options", "-rw-r--r--"),
+                Map.entry("/lib/systemd/system/fooweb@.service", "-rw-r--r--"),
+                Map.entry("/usr/lib/sysusers.d/fooweb.conf", "-rw-r--r--"),
+                Map.entry("/etc/fooweb/fooweb.env", "-rw-------"),
+                Map.entry("/etc/fooweb/fooweb.properties", "-rw-r--r--"),
+                Map.entry("/usr/share/doc/fooweb/examples/nats-server.conf", "-rw-r--r--"),
+                Map.entry("/usr/share/doc/fooweb/copyright", "-rw-r--r--"),
+                Map.entry("/usr/share/man/man1/fooweb.1.gz", "-rw-r--r--"));
         expected.forEach((path, mode) -> assertEquals(mode, modes.get(path), path));
 
         // the jar and exactly the dependencies its manifest names
@@ -129,8 +145,12 @@ class DebianPackageIT {
         // a library the Camel CLI needs to see the process
         assertTrue(libraries.stream().anyMatch(l -> l.startsWith("lib/camel-cli-connector-")), "no camel-cli-connector in " + libraries);
 
-        assertEquals(List.of("/etc/fooweb/fooweb.env", "/etc/fooweb/fooweb.properties"),
+        assertEquals(List.of("/etc/fooweb/fooweb.env", "/etc/fooweb/fooweb.properties", "/etc/fooweb/log4j2.properties"),
                 run(List.of("dpkg-deb", "--info", deb.toString(), "conffiles"), 60).lines());
+        // the logging configuration is the jar's own, under a header
+        String logging = run(List.of("sh", "-c", "dpkg-deb --fsys-tarfile \"$0\" | tar -xO ./etc/fooweb/log4j2.properties", deb.toString()), 60).output();
+        assertTrue(logging.startsWith("# /etc/fooweb/log4j2.properties: "), logging);
+        assertTrue(logging.endsWith(Files.readString(PROJECT.resolve("src/main/resources/log4j2.properties")).strip()), logging);
         assertEquals("all", field("Architecture"));
         assertTrue(field("Depends").startsWith("openjdk-17-jre-headless | java17-runtime-headless"), field("Depends"));
     }
@@ -157,7 +177,7 @@ class DebianPackageIT {
     @Test
     @Order(3)
     void installsWithAptCreatingTheUserAndEnablingNothing() throws Exception {
-        Result install = run(List.of("apt-get", "install", "-y", "./" + PROJECT.relativize(deb)), 300);
+        Result install = guard.track(run(List.of("apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=120", "./" + PROJECT.relativize(deb)), 300));
 
         assertEquals(0, install.exit(), install.output());
         assertEquals("install ok installed", run(List.of("dpkg-query", "-W", "-f=${Status}", "fooweb"), 30).output());
@@ -211,32 +231,38 @@ class DebianPackageIT {
 
     @Test
     @Order(5)
-    void everyRoleServesFromTheInstalledLauncherWithItsJvmOptions() throws Exception {
+    void everyRoleServesFromTheInstalledLauncherWithItsJvmOptionsAndLogging() throws Exception {
         nats = NatsServer.launch();
         Map<String, String> natsEnv = Map.of("FOOWEB_NATS_SERVERS", nats.url(), "FOOWEB_BACKEND_ROOTS", HOSTNAME.toString());
 
-        // web and backend, two processes
+        // web and backend, two processes, with the packaged logging: the web writes the request log
         int webPort = FreePort.next();
-        Process backend = startInstalled("backend", natsEnv, FreePort.next(), null);
-        Process web = startInstalled("web", natsEnv, FreePort.next(), webPort);
-        assertServesTheHostname(new Http(webPort));
-        assertEquals(JvmOptions.list(), commandLine(web).subList(1, 1 + JvmOptions.list().size()));
-        stop(web);
-        stop(backend);
+        InstalledFooweb backend = start("backend", natsEnv, null);
+        InstalledFooweb web = start("web", natsEnv, webPort);
+        InstalledFooweb.assertServes(new Http(webPort), HOSTNAME);
+        List<String> commandLine = web.commandLine();
+        assertEquals(JvmOptions.list(), commandLine.subList(1, 1 + JvmOptions.list().size()));
+        assertTrue(commandLine.contains("-Dlog4j2.configurationFile=" + LOGGING), commandLine.toString());
+        web.stop();
+        backend.stop();
+        assertTrue(web.output().contains(REQUEST_LOGGED), "no request log line in " + web.log());
 
-        // all, with its HTTP port from /etc/fooweb/fooweb.properties (no PORT in the environment): the override is read
+        // all, with its HTTP port from /etc/fooweb/fooweb.properties (no PORT in the environment): the override is read;
+        // and the operator's logging: another pattern, and no request log (checked once the process ends)
         int allPort = FreePort.next();
         Files.writeString(PROPERTIES, Files.readString(PROPERTIES) + "\ncamel.server.port = " + allPort + "\n");
-        startInstalled("all", natsEnv, FreePort.next(), null);
-        assertServesTheHostname(new Http(allPort));
+        Files.writeString(LOGGING, Files.readString(LOGGING) + "\n" + LOGGING_EDIT);
+        InstalledFooweb all = start("all", natsEnv, null);
+        InstalledFooweb.assertServes(new Http(allPort), HOSTNAME);
+        assertTrue(all.output().lines().anyMatch(l -> l.startsWith("[edited] ")), "the edited pattern is not in " + all.log());
     }
 
     @Test
     @Order(6)
     void camelsCliListsTheServiceAndItsRoutes() throws Exception {
-        Process all = services.get(services.size() - 1);
+        InstalledFooweb all = services.get(services.size() - 1);
         assertTrue(all.isAlive(), "the all role of the previous step is not running");
-        String pid = String.valueOf(java(all).pid());
+        String pid = String.valueOf(all.java().pid());
         // camel-cli-connector writes to the service user's home (~/.camel); the CLI reads its own user's home
         List<String> cli = CamelJBang.command(List.of("-Duser.home=" + HOME));
 
@@ -256,7 +282,9 @@ class DebianPackageIT {
     @Test
     @Order(7)
     void purgeLeavesNothingOfThePackage() throws Exception {
+        InstalledFooweb all = services.get(services.size() - 1);
         stopServices();
+        assertFalse(all.output().contains(REQUEST_LOGGED), "/etc/fooweb/log4j2.properties turned the request log off, yet " + all.log() + " has it");
         assertFalse(installedFiles.isEmpty(), "the install step did not run");
         if (onPath("systemctl")) {
             // an instance the administrator enabled goes too
@@ -265,10 +293,10 @@ class DebianPackageIT {
             assertEquals(List.of("fooweb@web.service"), enabledInstances());
         }
 
-        Result purge = run(List.of("apt-get", "purge", "-y", "fooweb"), 300);
+        Result purge = run(List.of("apt-get", "purge", "-y", "-o", "DPkg::Lock::Timeout=120", "fooweb"), 300);
 
         assertEquals(0, purge.exit(), purge.output());
-        assertFalse(installed(), "fooweb is still known to dpkg");
+        assertEquals("", PackageGuard.dpkgStatus("fooweb").strip().replaceFirst("^un$", ""), "fooweb is still known to dpkg");
         List<Path> left = installedFiles.stream().filter(p -> !Files.isDirectory(p) && Files.exists(p, LinkOption.NOFOLLOW_LINKS)).toList();
         assertEquals(List.of(), left, "files of the package left after the purge");
         assertEquals(List.of(), PACKAGE_DIRECTORIES.stream().filter(Files::exists).toList(), "directories left after the purge");
@@ -277,67 +305,16 @@ class DebianPackageIT {
 
     // --- helpers ---
 
-    /** {@code /usr/bin/fooweb <role>} as the unit runs it: user fooweb, in its working directory, with this environment. */
-    private static Process startInstalled(String role, Map<String, String> env, int managementPort, Integer httpPort) throws IOException {
-        Path log = LOGS.resolve("package-" + role + "-" + managementPort + ".log");
-        Files.createDirectories(LOGS);
-        ProcessBuilder builder = new ProcessBuilder("runuser", "-u", "fooweb", "--", LAUNCHER.toString(), role)
-                .directory(HOME.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-        Map<String, String> environment = new HashMap<>(env);
-        environment.put("CAMEL_MANAGEMENT_PORT", String.valueOf(managementPort));
-        if (httpPort != null) {
-            environment.put("PORT", String.valueOf(httpPort));
-        }
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        services.add(process);
-        Http management = new Http(managementPort);
-        await(role + " ready; see " + log).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .ignoreExceptionsMatching(e -> e instanceof IllegalStateException && e.getCause() instanceof IOException)
-                .until(() -> {
-                    assertTrue(process.isAlive(), role + " exited with " + (process.isAlive() ? "" : process.exitValue()) + "; see " + log);
-                    return management.get("/observe/health/ready").statusCode() == 200;
-                });
-        return process;
-    }
-
-    /** POST /req answers 200 with the file, read by a backend over NATS (whose subscription may still be on its way). */
-    private static void assertServesTheHostname(Http http) throws IOException {
-        HttpResponse<String> response = await("POST /req answered 200").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-                .ignoreExceptionsMatching(e -> e instanceof IllegalStateException && e.getCause() instanceof IOException)
-                .until(() -> http.postForm(HOSTNAME.toString()), r -> r.statusCode() == 200);
-        assertEquals(Files.readString(HOSTNAME, StandardCharsets.UTF_8), Http.json(response).get("file_contents"));
-    }
-
-    /** The command line of the JVM the launcher runs. */
-    private static List<String> commandLine(Process runuser) throws IOException {
-        String cmdline = Files.readString(Path.of("/proc", String.valueOf(java(runuser).pid()), "cmdline"));
-        List<String> words = Arrays.asList(cmdline.split("\0"));
-        assertTrue(words.get(0).endsWith("java"), "the launcher runs " + words);
-        return words;
-    }
-
-    /** The JVM that runuser started: the launcher execs java. */
-    private static ProcessHandle java(Process runuser) {
-        return runuser.toHandle().children().findFirst().orElseThrow(() -> new AssertionError("runuser has no child"));
-    }
-
-    private static void stop(Process process) throws InterruptedException {
-        // runuser passes SIGTERM on to java, which shuts down gracefully
-        process.destroy();
-        if (!process.waitFor(40, TimeUnit.SECONDS)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+    private static InstalledFooweb start(String role, Map<String, String> env, Integer httpPort) throws IOException {
+        InstalledFooweb service = InstalledFooweb.start(role, env, FreePort.next(), httpPort);
+        services.add(service);
+        return service;
     }
 
     private static void stopServices() throws InterruptedException {
-        for (Process process : services) {
-            if (process.isAlive()) {
-                stop(process);
-            }
+        for (InstalledFooweb service : services) {
+            service.stop();
         }
-        services.clear();
     }
 
     /** Ids of the routes in routes/*.camel.yaml ({@code - route:} then {@code id:}). */
@@ -383,58 +360,9 @@ class DebianPackageIT {
         }
     }
 
-    private static boolean installed() throws Exception {
-        return run(List.of("dpkg-query", "-W", "-f=${Status}", "fooweb"), 30).output().contains("installed");
-    }
-
-    private static void purgeIfInstalled() throws Exception {
-        Result status = run(List.of("dpkg-query", "-W", "-f=${Status}", "fooweb"), 30);
-        if (status.exit() == 0 && !status.output().contains("not-installed")) {
-            Result purge = run(List.of("apt-get", "purge", "-y", "fooweb"), 300);
-            assertEquals(0, purge.exit(), purge.output());
-        }
-    }
-
-    record Result(int exit, String output) {
-        List<String> lines() {
-            return output.isEmpty() ? List.of() : output.lines().toList();
-        }
-    }
-
     private static List<String> plus(List<String> command, String... args) {
         List<String> all = new ArrayList<>(command);
         all.addAll(List.of(args));
         return all;
-    }
-
-    private static Result runUnchecked(List<String> command, int seconds) {
-        try {
-            return run(command, seconds);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Result run(List<String> command, int seconds) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(PROJECT.toFile()).redirectErrorStream(true);
-        builder.environment().put("DEBIAN_FRONTEND", "noninteractive");
-        Process process = builder.start();
-        CompletableFuture<byte[]> output = CompletableFuture.supplyAsync(() -> {
-            try {
-                return process.getInputStream().readAllBytes();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError(command + " did not finish within " + seconds + " s");
-        }
-        return new Result(process.exitValue(), new String(output.join(), StandardCharsets.UTF_8).strip());
-    }
-
-    private static boolean onPath(String tool) {
-        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
     }
 }
