@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LauncherIT {
 
     static final Path PROJECT = Path.of("").toAbsolutePath();
-    static final String USAGE = "Usage: fooweb [web|backend|all] | test [mvn arguments] | package";
+    static final String USAGE = "Usage: fooweb [web|backend|all] | test [mvn arguments] | package|repo [--release | --version VERSION]";
 
     @Test
     void answersUnknownArgumentsAndHelpWithTheUsageLine() throws Exception {
