@@ -14,7 +14,7 @@ import org.apache.camel.Route;
 /**
  * The backend's request statistics for the NATS service API (see {@link NatsServiceDiscovery}): requests, errors,
  * total processing time and the last error, summed over all backend workers. It is the route policy of the
- * backend-worker routes, so the routes carry no bookkeeping steps.
+ * backend route, so the route carries no bookkeeping steps.
  * <p>
  * An error is a request the backend answers with a failure, that is one the backend-errors onException handled: a
  * refused name (400, 403), a missing file (404) or a failed read (500). ADR-32 counts every error a service reports to

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The web's routes run on the event loop and no thread waits for a backend's reply ({@link EventLoopHttpConsumer}):
+ * The web's routes run on the event loop and no thread waits for a backend's reply (io.fooweb.patch.platformhttp.EventLoopHttpConsumer):
  * how many requests wait for their backends at once is not capped by a thread pool, and the rest of a route runs on
  * the request's event loop, not on jnats' one reply dispatcher. The test plays the backend.
  */
