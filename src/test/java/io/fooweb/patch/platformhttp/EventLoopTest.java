@@ -1,4 +1,4 @@
-package io.fooweb.http;
+package io.fooweb.patch.platformhttp;
 
 import io.fooweb.FoowebMain;
 
