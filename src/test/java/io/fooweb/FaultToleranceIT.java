@@ -75,6 +75,27 @@ class FaultToleranceIT {
         assertTrue(staying.isAlive());
     }
 
+    /** The request log is written by a background thread: lines still queued when SIGTERM comes are written, not lost. */
+    @Test
+    void sigtermOfAWebUnderLoadStillWritesTheRequestLineOfEveryAnswer() throws Exception {
+        NatsServer nats = keep(NatsServer.launch());
+        keep(FoowebProcess.start("backend", nats.url()));
+        FoowebProcess web = keep(FoowebProcess.start("web", nats.url()));
+        awaitServing(web);
+
+        Load load = keep(Load.start(web.httpPort(), 16, 1_000_000, "/etc/hostname"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> load.answered() >= 2000);
+        web.stop();
+        List<Load.Result> results = load.stop();
+
+        long answered = results.stream().filter(result -> result.status() == 200).count();
+        long logged = web.logText().lines().filter(line -> line.contains(" io.fooweb.access ") || line.contains(" access - "))
+                .filter(line -> line.contains(" status=200 ")).count();
+        record("SIGTERM of a web under load, 16 clients: " + answered + " answers 200, " + logged + " request-log lines of status 200");
+        assertTrue(answered >= 2000, "answered " + answered);
+        assertTrue(logged >= answered, logged + " request-log lines for " + answered + " answers");
+    }
+
     @Test
     void kill9OfABackendFailsOnlyWhatItHeld() throws Exception {
         int clients = 16;

@@ -46,6 +46,9 @@ final class NatsOptions {
                 .reconnectBufferSize(1)
                 // a request to a subject nobody serves fails at once instead of waiting for the timeout
                 .reportNoResponders()
+                // requests queued while jnats' writer was busy go out in one write(2) with the rest of its batch; jnats
+                // takes what is queued and never waits for more, so no request waits longer
+                .dontForceFlushOnRequest()
                 // jnats cancels requests older than this interval; it must not cut requests short of their timeout
                 .requestCleanupInterval(requestTimeout.multipliedBy(2))
                 // a silent connection (a cut cable: no FIN, no RST) is found after at most ~(maxPingsOut + 2) x

@@ -76,7 +76,7 @@ class NatsFailuresTest {
         assertTrue(elapsedMillis < 500, "took " + elapsedMillis + " ms");
         // the request log line, with the cause
         String id = response.headers().firstValue("X-Request-Id").orElseThrow();
-        java.util.List<String> lines = log.lines("io.fooweb.access", "id=" + id + " ");
+        java.util.List<String> lines = log.awaitLines("io.fooweb.access", "id=" + id + " ");
         assertEquals(1, lines.size(), lines.toString());
         assertTrue(lines.get(0).contains(" status=503 ") && lines.get(0).contains(" error=no_backend cause=\"io.nats.client.JetStreamStatusException"),
                 lines.get(0));
@@ -94,7 +94,7 @@ class NatsFailuresTest {
 
         assertError(504, "backend_timeout", response);
         assertTrue(elapsedMillis >= 1900 && elapsedMillis < 3000, "took " + elapsedMillis + " ms");
-        String line = log.lines("io.fooweb.access", "id=" + response.headers().firstValue("X-Request-Id").orElseThrow() + " ").get(0);
+        String line = log.awaitLines("io.fooweb.access", "id=" + response.headers().firstValue("X-Request-Id").orElseThrow() + " ").get(0);
         assertTrue(java.util.regex.Pattern.compile(" status=504 duration_ms=(19|2\\d)\\d\\d ").matcher(line).find(), line);
         client.closeDispatcher(silent);
     }
@@ -161,7 +161,7 @@ class NatsFailuresTest {
         assertEquals("req-42", response.headers().firstValue("X-Request-Id").orElse(""));
         // a plain reply names no backend
         assertTrue(response.headers().firstValue("Fooweb-Backend").isEmpty(), response.headers().toString());
-        String line = log.lines("io.fooweb.access", "id=req-42 ").get(0);
+        String line = log.awaitLines("io.fooweb.access", "id=req-42 ").get(0);
         assertTrue(line.contains(" status=200 ") && line.contains(" backend=- ") && line.endsWith(" traceparent=" + TRACEPARENT), line);
     }
 
@@ -187,7 +187,7 @@ class NatsFailuresTest {
             String id = response.headers().firstValue("X-Request-Id").orElse("");
             assertEquals(java.util.List.of(id), request.getHeaders().get("Fooweb-Request-Id"));
             assertTrue(id.matches("[A-Za-z0-9._-]{1,64}"), id);
-            assertTrue(!log.lines("io.fooweb.access", "id=" + id + " ").get(0).contains("traceparent"), traceparent);
+            assertTrue(!log.awaitLines("io.fooweb.access", "id=" + id + " ").get(0).contains("traceparent"), traceparent);
         }
     }
 
@@ -245,7 +245,7 @@ class NatsFailuresTest {
         assertEquals(Map.of("file_contents", "hedged"), Http.json(response));
         // the hedge went out at the delay (max-delay, 500 ms, until the web has seen 20 replies), long before the timeout
         assertTrue(elapsedMillis < 1500, "took " + elapsedMillis + " ms");
-        String line = log.lines("io.fooweb.access", "id=hedge-1 ").get(0);
+        String line = log.awaitLines("io.fooweb.access", "id=hedge-1 ").get(0);
         assertTrue(line.contains(" status=200 ") && line.contains(" attempts=2 answered_by=2"), line);
         Map<String, Object> after = hedges();
         assertEquals(((Number) before.get("sent")).intValue() + 1, ((Number) after.get("sent")).intValue(), after.toString());

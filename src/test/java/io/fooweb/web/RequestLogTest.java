@@ -58,9 +58,9 @@ class RequestLogTest {
                 .build());
     }
 
-    /** The one request-log line of the request with this id. */
+    /** The one request-log line of the request with this id (written by log4j's background thread, within ~1 ms). */
     private static String accessLine(String id) {
-        List<String> lines = log.lines(ACCESS, "id=" + id + " ");
+        List<String> lines = log.awaitLines(ACCESS, "id=" + id + " ");
         assertEquals(1, lines.size(), "one request-log line for " + id + ": " + lines);
         return lines.get(0);
     }

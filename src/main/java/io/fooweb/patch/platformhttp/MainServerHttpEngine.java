@@ -1,5 +1,8 @@
 package io.fooweb.patch.platformhttp;
 
+import java.util.Arrays;
+import java.util.List;
+
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
@@ -15,9 +18,26 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  * {@code camel.server.port} happens to be 8080, {@code /req} fails to start ("No PlatformHttpEngine created and setup
  * in registry with name: platform-http-router-8080"). This engine answers with the main server's port instead.
  * <p>
- * Its consumers run the web routes on the event loop ({@link EventLoopHttpConsumer}).
+ * Its consumers run the web routes on the event loop ({@link EventLoopHttpConsumer}) and give them only the request
+ * headers and query parameters named here.
  */
 public class MainServerHttpEngine extends VertxPlatformHttpEngine {
+
+    private final List<String> requestHeaders;
+    private final List<String> queryParameters;
+
+    /**
+     * @param requestHeaders  the request headers the routes read, comma-separated; they become Camel headers
+     * @param queryParameters the query parameters the routes read, comma-separated; they become Camel headers too
+     */
+    public MainServerHttpEngine(String requestHeaders, String queryParameters) {
+        this.requestHeaders = names(requestHeaders);
+        this.queryParameters = names(queryParameters);
+    }
+
+    private static List<String> names(String commaSeparated) {
+        return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(name -> !name.isEmpty()).toList();
+    }
 
     @Override
     public int getServerPort() {
@@ -28,6 +48,6 @@ public class MainServerHttpEngine extends VertxPlatformHttpEngine {
     @Override
     public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
         return new EventLoopHttpConsumer(endpoint, processor, getHandlers(),
-                VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
+                VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()), requestHeaders, queryParameters);
     }
 }

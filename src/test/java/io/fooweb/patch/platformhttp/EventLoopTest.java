@@ -93,6 +93,7 @@ class EventLoopTest {
             assertEquals(200, answer.statusCode(), answer.body());
             // the request log line is the route's last step before the answer is written
             String id = answer.headers().firstValue("X-Request-Id").orElseThrow();
+            log.awaitLines("io.fooweb.access", "id=" + id + " ");
             List<String> threads = log.threads("io.fooweb.access", "id=" + id + " ");
             assertEquals(1, threads.size(), threads.toString());
             assertTrue(threads.get(0).startsWith("vert.x-eventloop-thread-"), threads.get(0));
