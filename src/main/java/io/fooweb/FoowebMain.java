@@ -26,6 +26,12 @@ public final class FoowebMain {
             System.err.println("Usage: fooweb [web|backend|all]");
             System.exit(2);
         }
+        String environment = System.getenv("FOOWEB_ROLE");
+        if (args.length == 1 && environment != null && !environment.isBlank() && !environment.trim().equals(args[0])) {
+            // the routes and the HTTP server follow the argument; a placeholder of fooweb.role (the connection's name)
+            // still sees the environment's, which Camel ranks first
+            LoggerFactory.getLogger(FoowebMain.class).warn("The argument {} wins over FOOWEB_ROLE={}; unset one", args[0], environment);
+        }
         configure(main, args.length == 1 ? args[0] : null);
         try {
             main.run();

@@ -21,7 +21,7 @@ import org.apache.camel.Route;
  * its caller, and a refusal is reported like any other failure; {@code last_error} carries the status and code, so
  * refusals and faults can be told apart. Requests the web refuses itself never reach a backend and count nowhere here.
  * <p>
- * The time runs from when a worker takes the request until its reply is ready. camel-nats publishes the reply only
+ * The time runs from when a worker takes the request until its reply is ready. fooweb's consumer publishes the reply only
  * after the route (and so this policy) is done, so whoever has the reply finds the request already counted.
  */
 public class BackendStats implements CountingRoutePolicy, MeterBinder {

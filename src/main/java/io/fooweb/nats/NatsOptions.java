@@ -51,8 +51,8 @@ final class NatsOptions {
                 .dontForceFlushOnRequest()
                 // jnats cancels requests older than this interval; it must not cut requests short of their timeout
                 .requestCleanupInterval(requestTimeout.multipliedBy(2))
-                // a silent connection (a cut cable: no FIN, no RST) is found after at most ~(maxPingsOut + 2) x
-                // pingInterval: jnats skips a PING while messages arrive, so under load this costs nothing
+                // this client finds a silent connection (a cut cable: no FIN, no RST) after at most ~(maxPingsOut + 2)
+                // x pingInterval: jnats skips a PING while messages arrive, so under load this costs nothing
                 .pingInterval(pingInterval)
                 .maxPingsOut(maxPingsOut)
                 .connectionListener(logEvents)

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * id=4kHk0dOaK1wB3sFxWq2NaT filename="/etc/hostname" status=200 duration_ms=3 backend=web1:4711 bytes=29
  * id=7Qm2sVx0pLr5cT9bGd1KfE filename="/etc/hostname" status=200 duration_ms=61 backend=web2:5120 bytes=29 attempts=2 answered_by=2
- * id=abc-1 filename="nope.txt" status=404 duration_ms=2 backend=web1:4711 bytes=58 traceparent=00-...-01 error=not_found cause="io.fooweb.FoowebException: The file does not exist"
+ * id=abc-1 filename="nope.txt" status=404 duration_ms=2 backend=web1:4711 bytes=58 traceparent=00-...-01 error=not_found cause="io.fooweb.wire.FoowebException: The file does not exist"
  * </pre>
  * Fields: the request id ({@link RequestTrace}), the filename asked for, the HTTP status, the milliseconds since the
  * request arrived, the backend that answered (host:pid, from its reply), the bytes of the response body; then

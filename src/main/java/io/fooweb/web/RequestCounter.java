@@ -37,8 +37,6 @@ import org.apache.camel.Route;
  * after that, so a client that has its answer finds it counted.
  * Per request that is a few LongAdder additions and, once {@link #bindTo} gave it a registry, one counter increment
  * and one timer record; the meters of a status are created once and then reused.
- * <p>
- * Answers that never reach the route, such as Vert.x's own 400 for a form field over 8 KiB, count nowhere.
  */
 public class RequestCounter implements CountingRoutePolicy, MeterBinder {
 

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * nothing else: a plain client, such as the original Go web, sends no header and gets plain bytes.
  * <p>
  * A request with the NATS header {@value #REQUEST_HEADER} gets one JSON status line, then the bytes:
- * {@code FOOWEB/1 {"status":200,"size":N,"truncated":false,"backend":"host:pid"}\n<bytes>}. camel-nats' consumer
+ * {@code FOOWEB/1 {"status":200,"size":N,"truncated":false,"backend":"host:pid"}\n<bytes>}. fooweb's consumer
  * replies without NATS headers, so the status travels in the payload. The request id and the client's traceparent
  * travel as the NATS headers {@value #REQUEST_ID_HEADER} and {@value #TRACEPARENT_HEADER}.
  * <p>

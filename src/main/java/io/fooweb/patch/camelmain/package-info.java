@@ -3,6 +3,7 @@
  * <ul>
  * <li>{@link io.fooweb.patch.camelmain.CountingRoutePolicy}: a {@code RoutePolicySupport} is a service, and the first of
  * several routes to stop stops it for all (a stopped policy is skipped); a policy that only counts needs no lifecycle.
+ * It is the entry point product code uses: RequestCounter and BackendStats implement it.
  * Tests: {@code StatsTest}, {@code ServiceDiscoveryTest} (counts after routes stopped and started).</li>
  * <li>No class, a rule: camel-yaml-dsl 4.17.0 pre-parses every route file's {@code beans:} and loads them again, and
  * its duplicate check is cleared after each file, so the beans of every file but the first are built twice; the first

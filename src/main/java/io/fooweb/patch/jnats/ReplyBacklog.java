@@ -61,7 +61,7 @@ public class ReplyBacklog {
         try {
             current.flush(maxWait);
         } catch (TimeoutException | IllegalStateException e) {
-            // the server is slow or gone: serve on as before; the watchdog and reconnects deal with a dead connection
+            // the server is slow or gone: serve on as before; pings and reconnects deal with a dead connection
             LOG.debug("Replies still queued after {} ms: {}", maxWait.toMillis(), e.toString());
         }
     }
