@@ -4,7 +4,11 @@ import io.fooweb.backend.confined.BeneathReader;
 import io.fooweb.backend.confined.CheckThenOpenReader;
 import io.fooweb.backend.confined.ConfinedRead;
 import io.fooweb.backend.confined.Roots;
+import io.fooweb.patch.camelnats.NonBlocking;
 import io.fooweb.wire.Filename;
+import io.fooweb.wire.FoowebException;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +25,15 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Every read is watched ({@link ReadWatch}): one that takes longer than the request timeout is reported.
  */
-public class ConfinedFileReader implements AutoCloseable {
+public class ConfinedFileReader implements Processor, NonBlocking, AutoCloseable {
+
+    /** The exchange variable holding the name a request asked for, for the logs. */
+    public static final String FILENAME_VARIABLE = "filename";
+    /**
+     * The most bytes a read done on jnats' reader thread returns: larger replies may wait for room in jnats' queue
+     * (ReplyBacklog), which must not happen on that thread.
+     */
+    static final int MAX_READ_NOW_BYTES = 16 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfinedFileReader.class);
 
@@ -69,9 +81,43 @@ public class ConfinedFileReader implements AutoCloseable {
         return new CheckThenOpenReader(roots, maxBytes);
     }
 
-    /** Reads the file named by the UTF-8 bytes of a NATS request body. */
-    public FileSlice read(byte[] filename) {
-        return read(Filename.decode(filename));
+    /**
+     * The route's step: the request's body (the filename's UTF-8 bytes) becomes the file's bytes ({@link FileSlice}),
+     * unless {@link #tryWithoutBlocking} read them already.
+     */
+    @Override
+    public void process(Exchange exchange) {
+        org.apache.camel.Message message = exchange.getMessage();
+        if (message.getBody() instanceof FileSlice) {
+            return;
+        }
+        byte[] payload = message.getBody(byte[].class);
+        // as sent, for the log line of a name the rules refuse
+        exchange.setVariable(FILENAME_VARIABLE, payload == null ? "" : new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+        message.setBody(read(Filename.decode(payload)));
+    }
+
+    /** The file, when the kernel's caches alone can give it (small, cached, beneath a directory root). */
+    @Override
+    public boolean tryWithoutBlocking(Exchange exchange) {
+        if (!(exchange.getMessage().getBody() instanceof byte[] payload)) {
+            return false;
+        }
+        String name;
+        Roots.Located file;
+        try {
+            name = Filename.decode(payload);
+            file = roots.locate(name);
+        } catch (FoowebException refused) {
+            return false;
+        }
+        FileSlice read = reader.readNow(file, MAX_READ_NOW_BYTES);
+        if (read == null) {
+            return false;
+        }
+        exchange.setVariable(FILENAME_VARIABLE, name);
+        exchange.getMessage().setBody(read);
+        return true;
     }
 
     public FileSlice read(String name) {

@@ -10,19 +10,27 @@ import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
+import org.apache.camel.Processor;
 
 /**
  * The backend's reply payload ({@link Envelope}): plain bytes for a plain client, the status line and the bytes for
  * our web. Every reply fits the server's max_payload: a larger one would be dropped by the client, and the caller
  * would only see a timeout.
  */
-public class ReplyWriter {
+public class ReplyWriter implements Processor {
 
     private final NatsConnector nats;
     private final String backendId = ServiceApi.hostAndPid();
 
     public ReplyWriter(NatsConnector nats) {
         this.nats = nats;
+    }
+
+    /** The route's step: the file that was read becomes the reply. */
+    @Override
+    public void process(Exchange exchange) {
+        org.apache.camel.Message message = exchange.getMessage();
+        message.setBody(success(message.getBody(FileSlice.class), message.getHeader(Envelope.REQUEST_HEADER, String.class)));
     }
 
     /** The reply for a file that was read. */

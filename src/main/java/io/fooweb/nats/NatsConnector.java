@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
+import io.nats.client.impl.DispatcherFactory;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import org.slf4j.Logger;
@@ -39,6 +40,7 @@ public class NatsConnector implements AutoCloseable, MeterBinder {
     private static final Logger LOG = LoggerFactory.getLogger(NatsConnector.class);
 
     private final Options options;
+    private final boolean readerThreadDispatch;
     private final Duration retryWait;
     private final String connectionName;
     private final List<Consumer<Connection>> onConnected = new ArrayList<>();
@@ -66,8 +68,10 @@ public class NatsConnector implements AutoCloseable, MeterBinder {
      */
     public NatsConnector(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
             Duration pingInterval, int maxPingsOut, NatsSecurity security) {
+        DispatcherFactory dispatch = NatsOptions.readerThreadDispatch();
+        this.readerThreadDispatch = dispatch != null;
         this.options = NatsOptions.of(servers, connectionName, requestTimeout, reconnectWait, pingInterval, maxPingsOut, security,
-                this::connectionEvent);
+                dispatch, this::connectionEvent);
         this.retryWait = reconnectWait;
         this.connectionName = connectionName;
         LOG.info("NATS connection '{}' to {}: {}", connectionName, options.getServers(), security);
@@ -102,6 +106,15 @@ public class NatsConnector implements AutoCloseable, MeterBinder {
                 return;
             }
         }
+    }
+
+    /**
+     * Whether a dispatcher whose handler is also a {@code BiConsumer<Message, Runnable>} gets its messages on the
+     * connection's reader thread (io.nats.client.impl.ReaderThreadDispatch); where it does not, such a handler gets
+     * them through {@code onMessage} on a dispatcher thread, like any other.
+     */
+    public boolean dispatchesOnReaderThread() {
+        return readerThreadDispatch;
     }
 
     /** The latest connection, if one has connected; null before that. */

@@ -20,17 +20,18 @@ final class NatsOptions {
     }
 
     static Options of(String servers, String connectionName, Duration requestTimeout, Duration reconnectWait,
-            Duration pingInterval, int maxPingsOut, NatsSecurity security, ConnectionListener listener) {
+            Duration pingInterval, int maxPingsOut, NatsSecurity security, DispatcherFactory readerThreadDispatch,
+            ConnectionListener listener) {
         // the URLs carry no credentials (serverUrls), so logging them is safe
         ConnectionListener logEvents = (connection, event) -> {
             LOG.info("NATS connection '{}': {} ({})", connectionName, event.getEvent(), connection.getConnectedUrl());
             listener.connectionEvent(connection, event);
         };
         Options.Builder builder = security.applyTo(new Options.Builder());
-        // replies complete on the reader thread, without jnats' inbox-dispatcher thread in between
-        DispatcherFactory readerThreadReplies = readerThreadReplies();
-        if (readerThreadReplies != null) {
-            builder.dispatcherFactory(readerThreadReplies);
+        // replies, and the messages of handlers that take them there, are handled on the reader thread, without a
+        // dispatcher thread in between
+        if (readerThreadDispatch != null) {
+            builder.dispatcherFactory(readerThreadDispatch);
         }
         return builder
                 .servers(serverUrls(servers))
@@ -61,13 +62,13 @@ final class NatsOptions {
     }
 
     /**
-     * {@link io.nats.client.impl.ReaderThreadReplies}, found by name: it is written against jnats 2.26.2's package
+     * {@link io.nats.client.impl.ReaderThreadDispatch}, found by name: it is written against jnats 2.26.2's package
      * internals, and Camel JBang, which compiles our sources against camel-nats' jnats 2.24.1 in a class loader of its
      * own, is not given it (docs/jbang.md); there jnats' own dispatcher serves.
      */
-    private static DispatcherFactory readerThreadReplies() {
+    static DispatcherFactory readerThreadDispatch() {
         try {
-            return (DispatcherFactory) Class.forName("io.nats.client.impl.ReaderThreadReplies").getMethod("factoryOrNull").invoke(null);
+            return (DispatcherFactory) Class.forName("io.nats.client.impl.ReaderThreadDispatch").getMethod("factoryOrNull").invoke(null);
         } catch (ReflectiveOperationException | LinkageError e) {
             return null;
         }

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 
 /**
  * Linux: every name is resolved and opened beneath a directory descriptor of its root, held since startup, so the
@@ -41,6 +42,8 @@ public final class BeneathReader implements ConfinedRead {
     private final Map<Roots.Root, Integer> descriptors = new IdentityHashMap<>();
     private final Charset fileNames;
     private final ThreadLocal<Memory> buffers = new ThreadLocal<>();
+    private final boolean cachedOpen;
+    private final ThreadLocal<Memory> nowBuffers = new ThreadLocal<>();
 
     /**
      * @param preferOpenat2 false to walk every name (tests of the walk; kernels before 5.6 walk anyway)
@@ -60,7 +63,8 @@ public final class BeneathReader implements ConfinedRead {
             }
             descriptors.put(root, fd);
         }
-        this.openat2 = preferOpenat2 && kernelHasOpenat2();
+        this.openat2 = preferOpenat2 && kernelHasOpenat2(0);
+        this.cachedOpen = openat2 && kernelHasOpenat2(LibC.RESOLVE_CACHED);
     }
 
     /** The native reader of this platform, or null (and why, in the message) when there is none. */
@@ -101,6 +105,43 @@ public final class BeneathReader implements ConfinedRead {
         }
     }
 
+    /**
+     * One openat2 that the dentry cache alone resolves (RESOLVE_CACHED), statx, one preadv2 that only the page cache
+     * answers (RWF_NOWAIT), of the whole file and a byte more: anything else (EAGAIN, a short read, a file that grew,
+     * /proc and tmpfs without RWF_NOWAIT, a link the walk must follow, any refusal) leaves the file to {@link #read}.
+     */
+    @Override
+    public FileSlice readNow(Roots.Located file, int limit) {
+        if (!cachedOpen || !file.root().directory() || file.trailingSlash()) {
+            return null;
+        }
+        long[] how = {FILE_FLAGS, 0, LibC.RESOLVE_BENEATH | LibC.RESOLVE_NO_MAGICLINKS | LibC.RESOLVE_CACHED};
+        byte[] name = Walk.bytes(file.names().isEmpty() ? "." : String.join("/", file.names()), fileNames);
+        long fd = LibC.syscall(LibC.SYS_OPENAT2, descriptors.get(file.root()), name, how, LibC.OPEN_HOW_SIZE);
+        if (fd < 0) {
+            return null;
+        }
+        try (Descriptor descriptor = new Descriptor((int) fd)) {
+            Descriptor.Stat stat = descriptor.stat();
+            if (!stat.isRegularFile() || stat.size() > Math.min(limit, maxBytes)) {
+                return null;
+            }
+            int size = (int) stat.size();
+            Memory memory = nowBuffers.get();
+            if (memory == null || memory.size() < LibC.IOVEC_SIZE + size + 1) {
+                memory = new Memory(LibC.IOVEC_SIZE + Math.min(limit, maxBytes) + 1);
+                nowBuffers.set(memory);
+            }
+            Pointer bytes = memory.share(LibC.IOVEC_SIZE);
+            memory.setPointer(0, bytes);
+            memory.setLong(Native.POINTER_SIZE, size + 1);
+            long read = LibC.preadv2((int) fd, memory, 1, 0, LibC.RWF_NOWAIT);
+            return read == size ? new FileSlice(bytes.getByteArray(0, size), size, false) : null;
+        } catch (Descriptor.NativeFailure e) {
+            return null;
+        }
+    }
+
     /** The descriptor of the located file, opened beneath its root, or the answer why not. */
     int open(Roots.Located file) {
         if (openat2 && file.root().directory()) {
@@ -123,15 +164,19 @@ public final class BeneathReader implements ConfinedRead {
         return new Walk(roots, descriptors, fileNames, file).open();
     }
 
-    /** openat2 on the first root: ENOSYS before Linux 5.6, EPERM under a seccomp filter that does not know it. */
-    private boolean kernelHasOpenat2() {
+    /**
+     * openat2 with {@code resolve} flags on the first root: ENOSYS before Linux 5.6, EPERM under a seccomp filter that
+     * does not know it, EINVAL for a flag this kernel lacks.
+     */
+    private boolean kernelHasOpenat2(long resolve) {
         if (descriptors.isEmpty()) {
             return false;
         }
-        long[] how = {LibC.O_PATH | LibC.O_CLOEXEC, 0, LibC.RESOLVE_BENEATH};
+        long[] how = {LibC.O_PATH | LibC.O_CLOEXEC, 0, LibC.RESOLVE_BENEATH | resolve};
         long fd = LibC.syscall(LibC.SYS_OPENAT2, descriptors.values().iterator().next(), Walk.bytes(".", fileNames), how, LibC.OPEN_HOW_SIZE);
         if (fd < 0) {
-            return false;
+            // EAGAIN: a cached-only resolution this kernel knows, which needed I/O
+            return resolve == LibC.RESOLVE_CACHED && Native.getLastError() == Errno.EAGAIN;
         }
         LibC.close((int) fd);
         return true;

@@ -30,6 +30,12 @@ final class LibC {
     static final long SYS_OPENAT2 = 437;
     static final long RESOLVE_NO_MAGICLINKS = 0x02;
     static final long RESOLVE_BENEATH = 0x08;
+    /** Only what the dentry cache holds: EAGAIN where resolving would need I/O (Linux 5.12; EINVAL before). */
+    static final long RESOLVE_CACHED = 0x20;
+    /** preadv2(2): EAGAIN, or a short read, where the page cache does not hold the bytes. */
+    static final int RWF_NOWAIT = 0x08;
+    /** sizeof(struct iovec): a pointer and a size_t. */
+    static final int IOVEC_SIZE = 16;
     /** sizeof(struct open_how): flags, mode, resolve, each a u64. */
     static final long OPEN_HOW_SIZE = 24;
 
@@ -83,6 +89,8 @@ final class LibC {
     static native long readlinkat(int dirfd, byte[] path, byte[] buffer, long size);
 
     static native long read(int fd, Pointer buffer, long count);
+
+    static native long preadv2(int fd, Pointer iov, int iovcnt, long offset, int flags);
 
     static native int close(int fd);
 }

@@ -23,8 +23,9 @@ import org.apache.camel.spi.HeaderFilterStrategy;
  * {@link QueueConsumer}. camel-nats' endpoint options are kept (the URI, {@code queueName}, {@code requestTimeout},
  * {@code exchangePattern}, ...), plus fooweb's: {@code hedge=true} on an InOut endpoint hedges its requests
  * ({@link HedgePolicy}) as its {@code hedgeMinDelay}, {@code hedgeMaxDelay}, {@code hedgeP99Multiple},
- * {@code hedgeMaxAttempts}, {@code hedgeBudgetPercent} and {@code hedgeBudgetMin} say ({@link HedgeSettings}), and
- * {@code concurrency} is how many messages a consumer handles at once.
+ * {@code hedgeMaxAttempts}, {@code hedgeBudgetPercent} and {@code hedgeBudgetMin} say ({@link HedgeSettings}),
+ * {@code concurrency} is how many messages a consumer handles at once on threads that may block, and {@code inline}
+ * names a {@link NonBlocking} bean whose work the consumer may do on jnats' reader thread ({@link QueueConsumer}).
  * <p>
  * The {@code @Component} annotation names the scheme, so Camel finds camel-nats' generated option configurer for this
  * subclass too.
@@ -76,8 +77,9 @@ public class FoowebNatsComponent extends NatsComponent {
         boolean hedge = getAndRemoveParameter(parameters, "hedge", Boolean.class, false);
         HedgeSettings hedging = hedgeSettings(parameters);
         int concurrency = getAndRemoveParameter(parameters, "concurrency", Integer.class, 1);
+        NonBlocking inline = resolveAndRemoveReferenceParameter(parameters, "inline", NonBlocking.class);
         config.setTopic(remaining);
-        NatsEndpoint endpoint = new SharedConnectionEndpoint(uri, this, config, hedge ? hedging : null, concurrency);
+        NatsEndpoint endpoint = new SharedConnectionEndpoint(uri, this, config, hedge ? hedging : null, concurrency, inline);
         setProperties(endpoint, parameters);
         return endpoint;
     }
@@ -98,14 +100,16 @@ public class FoowebNatsComponent extends NatsComponent {
 
         private final HedgeSettings hedgeSettings;
         private final int concurrency;
+        private final NonBlocking inline;
         private HedgePolicy hedging;
 
         /** @param hedgeSettings how its requests hedge; null: they do not */
         SharedConnectionEndpoint(String uri, NatsComponent component, NatsConfiguration configuration, HedgeSettings hedgeSettings,
-                int concurrency) {
+                int concurrency, NonBlocking inline) {
             super(uri, component, configuration);
             this.hedgeSettings = hedgeSettings;
             this.concurrency = concurrency;
+            this.inline = inline;
         }
 
         @Override
@@ -115,7 +119,7 @@ public class FoowebNatsComponent extends NatsComponent {
 
         @Override
         public Consumer createConsumer(Processor processor) throws Exception {
-            QueueConsumer consumer = new QueueConsumer(this, processor, connector, concurrency);
+            QueueConsumer consumer = new QueueConsumer(this, processor, connector, concurrency, inline);
             configureConsumer(consumer);
             return consumer;
         }

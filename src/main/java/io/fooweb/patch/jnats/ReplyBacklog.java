@@ -9,6 +9,8 @@ import java.util.function.Supplier;
 
 import io.nats.client.Connection;
 import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * its writer's lock, which the writer holds during every socket write (that check on every request cost the backend
  * about a tenth more CPU), and small replies are sent faster than a worker produces them.
  */
-public class ReplyBacklog {
+public class ReplyBacklog implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyBacklog.class);
 
@@ -42,6 +44,12 @@ public class ReplyBacklog {
         this.connection = connection;
         this.maxBytes = maxBytes;
         this.maxWait = maxWait;
+    }
+
+    /** The route's step before the reply (a FileSlice body): waits while too many reply bytes are queued. */
+    @Override
+    public void process(Exchange exchange) throws InterruptedException {
+        awaitRoom(exchange.getMessage().getBody(FileSlice.class));
     }
 
     /** Before a reply of {@code file}: returns once the queue holds at most {@code maxBytes}, or after the wait. */

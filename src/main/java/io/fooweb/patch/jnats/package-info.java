@@ -8,11 +8,13 @@
  * <li>{@link io.fooweb.patch.jnats.ReplyBacklog}: jnats bounds its outgoing queue by message count (5,000), not bytes,
  * so a busy backend queued 1 MiB replies until its heap ran out. Test: {@code ReplyBacklogTest} (SIGSTOPs a real
  * nats-server with 40 MiB queued).</li>
- * <li>{@code io.nats.client.impl.ReaderThreadReplies} (src/main/java/io/nats/client/impl): completes the replies of the
- * connection's request inbox on jnats' reader thread, without the inbox-dispatcher thread and its hand-off. It must
+ * <li>{@code io.nats.client.impl.ReaderThreadDispatch} (src/main/java/io/nats/client/impl): completes the replies of the
+ * connection's request inbox on jnats' reader thread, without the inbox-dispatcher thread and its hand-off, and gives
+ * the backend's consumer its messages there (jnats has no option for either). It must
  * live in jnats' package: the {@code DispatcherFactory} hook it implements is package-private, and it is written
  * against 2.26.2's message-queue internals. NatsOptions finds it by name and does without it where it cannot load.
- * Test: {@code EventLoopTest} (the route goes on after the reply, on the event loop); its gain is the benchmark's.</li>
+ * Tests: {@code EventLoopTest} (the route goes on after the reply, on the event loop), {@code QueueConsumerTest}
+ * (messages handled on the reader thread, a drain answers what the pool holds); its gain is the benchmark's.</li>
  * </ul>
  */
 package io.fooweb.patch.jnats;
