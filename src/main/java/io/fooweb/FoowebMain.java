@@ -44,17 +44,21 @@ public final class FoowebMain {
     }
 
     /**
-     * Runs {@code main} in {@code role}, over every other setting of the role; null leaves the role to the properties.
-     * Camel ranks an environment variable above every other source, FOOWEB_ROLE included, so the argument also sets
-     * what the role decides (application.properties' fooweb.roles.*), which no environment variable names.
+     * Runs {@code main} in {@code role}, over every other setting of the role, or in the role the properties name
+     * (null). The role's route files load ({@code fooweb.roles.<role>.routes}). Camel ranks an environment variable
+     * above every other source, FOOWEB_ROLE included, so the argument also sets what the role decides, which no
+     * environment variable names.
      */
     public static void configure(Main main, String role) {
+        main.addOverrideProperty("camel.main.routesIncludePattern", role != null ? "{{fooweb.roles." + role + ".routes}}" : ROUTES_OF_THE_ROLE);
         if (role != null) {
             main.addOverrideProperty("fooweb.role", role);
-            main.addOverrideProperty("camel.main.routesIncludePattern", "{{fooweb.roles." + role + ".routes}}");
             main.addOverrideProperty("camel.server.enabled", "{{fooweb.roles." + role + ".http}}");
         }
     }
+
+    /** What FoowebMain sets for a role the properties name: for a Camel Main that FoowebMain does not start (tests). */
+    public static final String ROUTES_OF_THE_ROLE = "{{fooweb.roles.{{fooweb.role}}.routes}}";
 
     private static Throwable rootCause(Throwable failure) {
         Throwable cause = failure;

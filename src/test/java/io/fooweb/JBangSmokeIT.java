@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The README's Camel JBang command runs the same routes, properties and beans as the jar:
- * {@code camel run application.properties routes/*.camel.yaml $(find src/main/java/io/fooweb -name '*.java') --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus --dep=net.java.dev.jna:jna:5.19.1}.
+ * {@code camel run application.properties routes/nats.camel.yaml routes/web.camel.yaml routes/backend.camel.yaml $(find src/main/java/io/fooweb -name '*.java') target/fooweb-jnats-impl.jar --dep=io.nats:jnats:2.26.2 --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus --dep=net.java.dev.jna:jna:5.19.1}
+ * (after {@code mvn package}), running jnats 2.26.2 with its messages handled on the reader thread, as the jar does.
  * <p>
  * The jbang launcher is not available in CI, so the {@code camel} CLI runs from the Maven artifact
  * {@code camel-jbang-core} ({@link CamelJBang}). Only the property values that
@@ -60,10 +61,19 @@ class JBangSmokeIT {
 
         List<String> command = new ArrayList<>(CamelJBang.command(List.of("-Xmx512m")));
         command.addAll(List.of("run", PROJECT.resolve("application.properties").toString()));
-        // what the shell expands the README's command to
-        command.addAll(files(PROJECT.resolve("routes"), ".camel.yaml"));
+        // what the shell expands the README's command to: the shared route file first (the others' beans use its)
+        for (String routes : List.of("nats", "web", "backend")) {
+            command.add(PROJECT.resolve("routes/" + routes + ".camel.yaml").toString());
+        }
         command.addAll(files(PROJECT.resolve("src/main/java/io/fooweb"), ".java"));
+        // our classes in jnats' package, from the jar `mvn package` builds: JBang puts a jar named on its command line
+        // in the class loader it downloads jnats into (compiled from source they would land in a class loader of
+        // their own, which may not use jnats' package-private members)
+        command.add(PROJECT.resolve("target/fooweb-jnats-impl.jar").toString());
         command.addAll(List.of(
+                // jnats 2.26.2, as the jar runs, first: JBang adds camel-nats' 2.24.1 as well (it cannot exclude a
+                // transitive dependency), after it, where the class loader never looks
+                "--dep=io.nats:jnats:2.26.2",
                 "--dep=camel:nats",
                 "--dep=camel:jackson",
                 "--dep=camel:micrometer-prometheus",
@@ -114,6 +124,15 @@ class JBangSmokeIT {
         assertEquals(200, stats.statusCode(), stats.body());
         long counter = ((Number) Http.json(stats).get("req_counter")).longValue();
         assertTrue(counter >= 1, "req_counter is " + counter);
+    }
+
+    /** The same jnats as the jar, and the same threads: ReaderThreadDispatch in jnats' class loader. */
+    @Test
+    void runsJnats2262WithItsMessagesOnTheReaderThread() throws IOException {
+        awaitServing();
+
+        String text = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(text.contains("jnats 2.26.2 (") && text.contains("are handled on the reader thread"), logTail());
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.impl.DispatcherFactory;
 import org.slf4j.Logger;
@@ -33,6 +34,9 @@ final class NatsOptions {
         if (readerThreadDispatch != null) {
             builder.dispatcherFactory(readerThreadDispatch);
         }
+        LOG.info("jnats {} ({}); replies and the backend's small reads are handled on {}", Nats.CLIENT_VERSION,
+                Nats.class.getProtectionDomain().getCodeSource().getLocation(), readerThreadDispatch != null ? "the reader thread"
+                        : "jnats' dispatcher threads (io.nats.client.impl.ReaderThreadDispatch is not in jnats' class loader, or jnats is not 2.26)");
         return builder
                 .servers(serverUrls(servers))
                 .connectionName(connectionName)
@@ -41,10 +45,8 @@ final class NatsOptions {
                 .reconnectWait(reconnectWait)
                 .maxReconnects(-1)
                 // no reconnect buffer: a request made while disconnected fails at once (503) instead of being
-                // delivered late, as stale work, after its caller already got an error. 1 byte holds no message;
-                // 0 would say the same, but with 0 jnats 2.24.1 stops delivering replies after a reconnect once a
-                // connection has several subscriptions (measured)
-                .reconnectBufferSize(1)
+                // delivered late, as stale work, after its caller already got an error
+                .reconnectBufferSize(0)
                 // a request to a subject nobody serves fails at once instead of waiting for the timeout
                 .reportNoResponders()
                 // requests queued while jnats' writer was busy go out in one write(2) with the rest of its batch; jnats

@@ -28,9 +28,14 @@ public final class ReaderThreadDispatch extends DispatcherFactory {
     private ReaderThreadDispatch() {
     }
 
-    /** The factory, or null where this class cannot reach jnats' package-private members. */
+    /** The factory, or null where this class cannot reach jnats' package-private members, or jnats is not 2.26. */
     public static DispatcherFactory factoryOrNull() {
         if (ReaderThreadDispatch.class.getClassLoader() != DispatcherFactory.class.getClassLoader()) {
+            return null;
+        }
+        // written against 2.26's internals: with another jnats first on the class path (Camel JBang given camel-nats'
+        // 2.24.1 first, which reports its version as "development") the first reply would fail with IllegalAccessError
+        if (!io.nats.client.Nats.CLIENT_VERSION.startsWith("2.26.")) {
             return null;
         }
         return new ReaderThreadDispatch();
