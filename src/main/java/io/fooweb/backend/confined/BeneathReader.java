@@ -109,14 +109,18 @@ public final class BeneathReader implements ConfinedRead {
      * One openat2 that the dentry cache alone resolves (RESOLVE_CACHED), statx, one preadv2 that only the page cache
      * answers (RWF_NOWAIT), of the whole file and a byte more: anything else (EAGAIN, a short read, a file that grew,
      * /proc and tmpfs without RWF_NOWAIT, a link the walk must follow, any refusal) leaves the file to {@link #read}.
+     * A file root is the one name beneath its parent, and no symlink (RESOLVE_NO_SYMLINKS: the walk follows those).
      */
     @Override
     public FileSlice readNow(Roots.Located file, int limit) {
-        if (!cachedOpen || !file.root().directory() || file.trailingSlash()) {
+        boolean fileRoot = !file.root().directory();
+        if (!cachedOpen || file.trailingSlash() || fileRoot && !file.names().isEmpty()) {
             return null;
         }
-        long[] how = {FILE_FLAGS, 0, LibC.RESOLVE_BENEATH | LibC.RESOLVE_NO_MAGICLINKS | LibC.RESOLVE_CACHED};
-        byte[] name = Walk.bytes(file.names().isEmpty() ? "." : String.join("/", file.names()), fileNames);
+        long[] how = {FILE_FLAGS, 0, LibC.RESOLVE_BENEATH | LibC.RESOLVE_NO_MAGICLINKS | LibC.RESOLVE_CACHED
+                | (fileRoot ? LibC.RESOLVE_NO_SYMLINKS : 0)};
+        String path = fileRoot ? file.root().real().getFileName().toString() : file.names().isEmpty() ? "." : String.join("/", file.names());
+        byte[] name = Walk.bytes(path, fileNames);
         long fd = LibC.syscall(LibC.SYS_OPENAT2, descriptors.get(file.root()), name, how, LibC.OPEN_HOW_SIZE);
         if (fd < 0) {
             return null;

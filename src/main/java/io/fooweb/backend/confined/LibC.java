@@ -29,6 +29,7 @@ final class LibC {
     /** openat2(2)'s number is the same on every architecture the generic syscall table serves, these two included. */
     static final long SYS_OPENAT2 = 437;
     static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    static final long RESOLVE_NO_SYMLINKS = 0x04;
     static final long RESOLVE_BENEATH = 0x08;
     /** Only what the dentry cache holds: EAGAIN where resolving would need I/O (Linux 5.12; EINVAL before). */
     static final long RESOLVE_CACHED = 0x20;
