@@ -15,13 +15,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fooweb.fixture.Command;
 import io.fooweb.fixture.PrometheusServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
+
+import static io.fooweb.fixture.PrometheusKit.ALERTS;
+import static io.fooweb.fixture.PrometheusKit.ALERT_TESTS;
+import static io.fooweb.fixture.PrometheusKit.RECORDING;
+import static io.fooweb.fixture.PrometheusKit.alertRules;
+import static io.fooweb.fixture.PrometheusKit.dashboard;
+import static io.fooweb.fixture.PrometheusKit.dashboardQueries;
+import static io.fooweb.fixture.PrometheusKit.list;
+import static io.fooweb.fixture.PrometheusKit.map;
+import static io.fooweb.fixture.PrometheusKit.recordingRules;
+import static io.fooweb.fixture.PrometheusKit.yaml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,11 +46,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PrometheusRulesTest {
 
-    public static final Path KIT = Path.of("deploy", "prometheus");
-    public static final Path ALERTS = KIT.resolve("fooweb-alerts.yml");
-    public static final Path RECORDING = KIT.resolve("fooweb-recording.yml");
-    public static final Path ALERT_TESTS = KIT.resolve("fooweb-alerts.test.yml");
-    public static final Path DASHBOARD = KIT.resolve("fooweb-dashboard.json");
     static final Path OPERATIONS = Path.of("docs", "operations.md");
     static final Set<String> SEVERITIES = Set.of("critical", "warning");
     /** A recording rule's name, level:metric:operations. */
@@ -54,6 +57,7 @@ class PrometheusRulesTest {
 
         assertEquals(0, check.exit(), check.output());
         assertTrue(check.output().contains("SUCCESS: " + alertRules().size() + " rules found"), check.output());
+        assertTrue(check.output().contains("SUCCESS: " + recordingRules().size() + " rules found"), check.output());
     }
 
     @Test
@@ -99,7 +103,7 @@ class PrometheusRulesTest {
 
     @Test
     void theDashboardIsImportableWithItsDataSourceAVariable() throws IOException {
-        JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
+        JsonNode dashboard = dashboard();
 
         assertEquals("fooweb-overview", dashboard.path("uid").asText());
         JsonNode variable = dashboard.path("templating").path("list").get(0);
@@ -126,7 +130,7 @@ class PrometheusRulesTest {
     @Test
     void theDashboardDrawsTheRecordingRules() throws IOException {
         Set<String> recorded = new TreeSet<>();
-        list(list(yaml(RECORDING).get("groups")).get(0).get("rules")).forEach(rule -> recorded.add((String) rule.get("record")));
+        recordingRules().forEach(rule -> recorded.add((String) rule.get("record")));
         Set<String> drawn = new TreeSet<>();
         dashboardQueries().values().forEach(queries -> queries.forEach(query -> {
             Matcher name = RECORDED_NAME.matcher(query);
@@ -159,27 +163,7 @@ class PrometheusRulesTest {
         assertTrue(check.output().contains("SUCCESS: " + n + " rules found"), check.output());
     }
 
-    // --- helpers, PrometheusIT's too ---
-
-    /** The queries of each dashboard panel, by title, with Grafana's interval variables replaced by durations. */
-    public static Map<String, List<String>> dashboardQueries() throws IOException {
-        Map<String, List<String>> queries = new LinkedHashMap<>();
-        for (JsonNode panel : new ObjectMapper().readTree(DASHBOARD.toFile()).path("panels")) {
-            List<String> exprs = new ArrayList<>();
-            panel.path("targets").forEach(target -> exprs.add(target.path("expr").asText()
-                    .replace("$__rate_interval", "1m").replace("$__interval", "15s").replace("$__range", "1h")));
-            String title = panel.path("title").asText();
-            queries.put(queries.containsKey(title) ? title + " (panel " + panel.path("id").asInt() + ")" : title, exprs);
-        }
-        return queries;
-    }
-
-    /** The rules of fooweb-alerts.yml (one group). */
-    public static List<Map<String, Object>> alertRules() throws IOException {
-        List<Map<String, Object>> groups = list(yaml(ALERTS).get("groups"));
-        assertEquals(1, groups.size());
-        return list(groups.get(0).get("rules"));
-    }
+    // --- helpers ---
 
     private static Command.Result promtool(String... args) throws Exception {
         String promtool = PrometheusServer.promtool();
@@ -187,20 +171,6 @@ class PrometheusRulesTest {
         List<String> command = new ArrayList<>(List.of(promtool));
         command.addAll(List.of(args));
         return Command.run(command, 120);
-    }
-
-    private static Map<String, Object> yaml(Path file) throws IOException {
-        return map(new Load(LoadSettings.builder().build()).loadFromString(Files.readString(file)));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> list(Object value) {
-        return value instanceof List<?> l ? (List<Map<String, Object>>) l : List.of();
     }
 
     /** GitHub's anchors of a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens. */
