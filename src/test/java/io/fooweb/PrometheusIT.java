@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -52,8 +51,6 @@ class PrometheusIT {
     static final String SHORT_FOR = "3s";
     static final Path WORK = Path.of("target", "prometheus-it");
     static final Pattern FOR = Pattern.compile("(?m)^(\\s+for: )\\S+$");
-    /** A fooweb metric named in a query, not part of a recording rule's name (level:metric:operations). */
-    static final Pattern RAW_METRIC = Pattern.compile("(?<![:\\w])fooweb_[a-z_]+(?![:\\w])");
     static final String NO_BACKEND = "FoowebNoBackendAnswering";
 
     static String skip;
@@ -168,13 +165,7 @@ class PrometheusIT {
         // the raw metrics the kit names are the ones fooweb exports now
         Set<String> exported = new TreeSet<>();
         series("count by (__name__) ({__name__=~\"fooweb_.+\"})").forEach(s -> exported.add(s.path("metric").path("__name__").asText()));
-        Set<String> named = new TreeSet<>();
-        for (Path file : List.of(PrometheusKit.ALERTS, PrometheusKit.RECORDING, PrometheusKit.DASHBOARD)) {
-            Matcher metric = RAW_METRIC.matcher(Files.readString(file));
-            while (metric.find()) {
-                named.add(metric.group());
-            }
-        }
+        Set<String> named = new TreeSet<>(PrometheusKit.metricsRead());
         named.removeAll(exported);
         assertEquals(Set.of(), named, "metrics the kit names that fooweb does not export; it exports " + exported);
 

@@ -28,6 +28,7 @@ import static io.fooweb.fixture.PrometheusKit.dashboard;
 import static io.fooweb.fixture.PrometheusKit.dashboardQueries;
 import static io.fooweb.fixture.PrometheusKit.list;
 import static io.fooweb.fixture.PrometheusKit.map;
+import static io.fooweb.fixture.PrometheusKit.metricsRead;
 import static io.fooweb.fixture.PrometheusKit.recordingRules;
 import static io.fooweb.fixture.PrometheusKit.yaml;
 
@@ -40,9 +41,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The Prometheus kit in deploy/prometheus/: promtool accepts the rule files and passes the alerts' unit tests; every
  * alert has a test that fires it and one that does not, a {@code for:}, a severity and a runbook that docs/operations.md
- * has; the Grafana dashboard is importable (its data source a variable), draws only recording rules and metrics that
- * exist, and its queries are PromQL that promtool accepts. PrometheusIT runs them all against a real Prometheus
- * scraping a running fooweb.
+ * has; every fooweb metric the kit reads is one that docs/operations.md lists; the Grafana dashboard is importable (its
+ * data source a variable), draws the recording rules, and its queries are PromQL that promtool accepts. PrometheusIT
+ * runs them all against a real Prometheus scraping a running fooweb.
  */
 class PrometheusRulesTest {
 
@@ -86,7 +87,7 @@ class PrometheusRulesTest {
     }
 
     @Test
-    void everyAlertWaitsHasASeverityAndARunbookTheDocsHave() throws IOException {
+    void everyAlertHasAForASeverityAndARunbookTheDocsHave() throws IOException {
         Set<String> anchors = headingAnchors(Files.readString(OPERATIONS));
         for (Map<String, Object> rule : alertRules()) {
             String alert = (String) rule.get("alert");
@@ -142,6 +143,16 @@ class PrometheusRulesTest {
         // every rule is drawn, but the bucket rates the quantiles are computed from
         recorded.removeAll(drawn);
         assertEquals(Set.of("job_le:fooweb_request_duration_seconds_bucket:rate1m"), recorded);
+    }
+
+    @Test
+    void everyMetricTheKitReadsIsOneTheDocsList() throws IOException {
+        String metrics = Files.readString(OPERATIONS);
+        for (String metric : metricsRead()) {
+            // a histogram's series are documented by its name
+            String documented = metric.replaceFirst("_(bucket|count|sum)$", "");
+            assertTrue(metrics.contains("| `" + documented), "the kit reads " + metric + ", which " + OPERATIONS + "#metrics does not list");
+        }
     }
 
     @Test
