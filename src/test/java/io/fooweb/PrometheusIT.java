@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The Prometheus kit against real components: a nats-server, a fooweb backend and web (the packaged jar), and Debian's
  * Prometheus scraping both management ports every second with deploy/prometheus/'s rule files. Load goes through;
  * every recording rule, every alert's expression and every query of the dashboard evaluate through /api/v1/query
- * without error, and the dashboard's and recording rules' draw data; then the backend stops and the no-backend alert
- * fires.
+ * without error, the recording rules and the dashboard's queries draw data, and every fooweb metric the kit reads is
+ * one fooweb exports; then the backend stops and the no-backend alert fires.
  * <p>
  * The recording rules are loaded as they are. The alerts are a copy with every {@code for:} cut to
  * {@value #SHORT_FOR} (the real ones wait one to five minutes, longer than a test should take); everything else in the
