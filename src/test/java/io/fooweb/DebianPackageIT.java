@@ -26,6 +26,8 @@ import io.fooweb.fixture.InstalledFooweb;
 import io.fooweb.fixture.JvmOptions;
 import io.fooweb.fixture.NatsServer;
 import io.fooweb.fixture.PackageGuard;
+import io.fooweb.fixture.PrometheusKit;
+import io.fooweb.fixture.PrometheusServer;
 import io.fooweb.fixture.SystemdUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +139,10 @@ class DebianPackageIT {
                 Map.entry("/usr/share/doc/fooweb/copyright", "-rw-r--r--"),
                 Map.entry("/usr/share/man/man1/fooweb.1.gz", "-rw-r--r--"));
         expected.forEach((path, mode) -> assertEquals(mode, modes.get(path), path));
+        // the Prometheus kit, exactly deploy/prometheus/'s files
+        Set<String> kit = modes.keySet().stream().filter(p -> p.startsWith("/usr/share/fooweb/prometheus/") && !p.endsWith("/")).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(PrometheusKit.FILES.stream().map(f -> "/usr/share/fooweb/prometheus/" + f.getFileName()).collect(Collectors.toCollection(TreeSet::new)), kit);
+        kit.forEach(path -> assertEquals("-rw-r--r--", modes.get(path), path));
 
         // the jar and exactly the dependencies its manifest names
         Set<String> libraries = modes.keySet().stream().filter(p -> p.matches("/usr/share/fooweb/lib/[^/]+"))
@@ -188,6 +194,11 @@ class DebianPackageIT {
         assertTrue(passwd.matches("fooweb:x:\\d+:\\d+:[^:]*:/var/lib/fooweb:/usr/sbin/nologin"), passwd);
         assertEquals("fooweb", Files.getOwner(HOME).getName());
         assertEquals(List.of(), enabledInstances(), "the package enabled an instance");
+        // the installed Prometheus kit is whole: its unit tests pass where it lies
+        if (PrometheusServer.promtool() != null) {
+            Result kit = run(List.of(PrometheusServer.promtool(), "test", "rules", "/usr/share/fooweb/prometheus/fooweb-alerts.test.yml"), 120);
+            assertEquals(0, kit.exit(), kit.output());
+        }
         // the configuration names the package's paths, not the /opt/fooweb of a manual install
         for (Path file : List.of(Path.of("/etc/fooweb/fooweb.env"), PROPERTIES, INSTALLED_UNIT)) {
             assertFalse(Files.readString(file).contains("/opt/fooweb"), file + " names /opt/fooweb");
