@@ -51,7 +51,7 @@ class FailureAnswersTest {
     /** A counter with a bug on demand, to see what an unexpected exception looks like to a client. */
     @ReplaceInRegistry
     RequestCounter requestCounter() {
-        return new RequestCounter(new io.fooweb.nats.hedge.HedgeCounts()) {
+        return new RequestCounter(new io.fooweb.nats.hedge.HedgeCounts(), null) {
             @Override
             public Map<String, Object> stats() {
                 if (failNextStats.getAndSet(false)) {

@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The README's Camel JBang command runs the same routes, properties and beans as the jar:
- * {@code camel run application.properties routes/nats.camel.yaml routes/web.camel.yaml routes/backend.camel.yaml $(find src/main/java/io/fooweb -name '*.java') target/fooweb-jnats-impl.jar --dep=io.nats:jnats:2.26.2 --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus --dep=net.java.dev.jna:jna:5.19.1}
+ * The Camel JBang command of docs/jbang.md runs the same routes, properties and beans as the jar:
+ * {@code camel run application.properties routes/nats.camel.yaml routes/web.camel.yaml routes/backend.camel.yaml $(find src/main/java/io/fooweb -name '*.java') target/fooweb-jnats-impl.jar --dep=io.nats:jnats:2.26.2 --dep=camel:nats --dep=camel:jackson --dep=camel:micrometer-prometheus --dep=net.java.dev.jna:jna:5.19.1 --dep=io.opentelemetry:opentelemetry-sdk-trace:1.68.0 --dep=io.opentelemetry:opentelemetry-exporter-otlp:1.68.0}
  * (after {@code mvn package}), running jnats 2.26.2 with its messages handled on the reader thread, as the jar does.
  * <p>
  * The jbang launcher is not available in CI, so the {@code camel} CLI runs from the Maven artifact
@@ -61,7 +61,7 @@ class JBangSmokeIT {
 
         List<String> command = new ArrayList<>(CamelJBang.command(List.of("-Xmx512m")));
         command.addAll(List.of("run", PROJECT.resolve("application.properties").toString()));
-        // what the shell expands the README's command to: the shared route file first (the others' beans use its)
+        // what the shell expands the command to: the shared route file first (the others' beans use its)
         for (String routes : List.of("nats", "web", "backend")) {
             command.add(PROJECT.resolve("routes/" + routes + ".camel.yaml").toString());
         }
@@ -79,6 +79,9 @@ class JBangSmokeIT {
                 "--dep=camel:micrometer-prometheus",
                 // the backend's confined reads (docs/confinement.md)
                 "--dep=net.java.dev.jna:jna:5.19.1",
+                // traces (off here, but compiled against)
+                "--dep=io.opentelemetry:opentelemetry-sdk-trace:1.68.0",
+                "--dep=io.opentelemetry:opentelemetry-exporter-otlp:1.68.0",
                 "--logging-color=false",
                 // a safety net should this JVM die without stopping it; @AfterAll stops it long before
                 "--max-seconds=900",

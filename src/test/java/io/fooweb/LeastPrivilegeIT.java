@@ -66,6 +66,40 @@ class LeastPrivilegeIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theWebSteersRequestsToTheBackendsOwnSubjectUnderTheirUsers() {
+        // heard the backend's heartbeat on fooweb_backends, then sent to fooweb_req.<id>, which the backend serves
+        await("the web knows the backend").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> ((Number) backends().get("live")).intValue() == 1);
+        long sentBefore = steeredSends();
+
+        assertEquals(200, web.http().postForm("hello.txt").statusCode());
+
+        assertEquals(sentBefore + 1, steeredSends(), backends().toString());
+        assertFalse(web.logText().contains("Permissions Violation"), web.logText());
+        assertFalse(backend.logText().contains("Permissions Violation"), backend.logText());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> backends() {
+        return (Map<String, Object>) Http.json(web.http().get("/stats")).get("backends");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long steeredSends() {
+        return ((List<Map<String, Object>>) backends().get("known")).stream()
+                .mapToLong(known -> ((Number) known.get("sends")).longValue()).sum();
+    }
+
+    @Test
+    void theBackendUserCannotSendToABackendsOwnSubject() throws Exception {
+        try (Client backendUser = new Client("backend", BACKEND_PASSWORD)) {
+            backendUser.connection.publish("fooweb_req.someone", "/etc/hostname".getBytes(StandardCharsets.UTF_8));
+            backendUser.awaitViolation("Permissions Violation for Publish to \"fooweb_req.someone\"");
+        }
+    }
+
+    @Test
     void theWebGathersTheClusterFiguresUnderItsUser() {
         HttpResponse<String> response = web.http().get("/stats?scope=cluster");
 

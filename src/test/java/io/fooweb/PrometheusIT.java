@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Prometheus scraping both management ports every second with deploy/prometheus/'s rule files. Load goes through;
  * every recording rule, every alert's expression and every query of the dashboard evaluate through /api/v1/query
  * without error, the recording rules and the dashboard's queries draw data, and every fooweb metric the kit reads is
- * one fooweb exports; then the backend stops and the no-backend alert fires.
+ * one fooweb exports; then the backend stops, the no-backend alert fires and the web's own view of live backends
+ * (steering) drops to none.
  * <p>
  * The recording rules are loaded as they are. The alerts are a copy with every {@code for:} cut to
  * {@value #SHORT_FOR} (the real ones wait one to five minutes, longer than a test should take); everything else in the
@@ -169,8 +170,10 @@ class PrometheusIT {
         named.removeAll(exported);
         assertEquals(Set.of(), named, "metrics the kit names that fooweb does not export; it exports " + exported);
 
-        // all is well: the backend is live, and neither it nor NATS is alerted on
+        // all is well: the backend is live, as Prometheus and the web see it, and neither it nor NATS is alerted on
         assertEquals(1, scalar("sum(job:fooweb_backends_live:count)"));
+        assertEquals(1, scalar("min(job:fooweb_steering_backends_live:min)"));
+        assertTrue(scalar("sum(job_backend:fooweb_steering_sends:rate1m)") > 1, "the web steers its requests to the backend");
         assertEquals(Set.of(), alerts(NO_BACKEND, "FoowebNatsDisconnected"));
     }
 
@@ -189,6 +192,10 @@ class PrometheusIT {
         assertEquals("critical", firing.path("labels").path("severity").asText());
         assertEquals("docs/operations.md#alerts", firing.path("annotations").path("runbook").asText());
         assertEquals(0, scalar("sum(job:fooweb_backends_live:count) or vector(0)"));
+        // the web ejected it too (silent, or unanswered when a send found nobody at its subject)
+        await("the web ejects the backend").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> scalar("min(job:fooweb_steering_backends_live:min)") == 0
+                        && scalar("sum(job_reason:fooweb_steering_ejections:rate1m)") > 0);
         // the web itself is fine
         assertFalse(alerts("FoowebNatsDisconnected").contains("FoowebNatsDisconnected firing"));
     }

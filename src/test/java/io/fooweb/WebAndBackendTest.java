@@ -59,6 +59,17 @@ class WebAndBackendTest {
         assertFalse(camelContext.getCamelContextExtension().isEventNotificationApplicable());
     }
 
+    /** Traces are off by default: no exporter, no thread of OpenTelemetry's, while requests are served. */
+    @Test
+    void withTracesOffNoExporterThreadExists() {
+        assertEquals(200, http.postForm("/etc/hostname").statusCode());
+
+        List<String> threads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(name -> name.contains("BatchSpanProcessor") || name.contains("opentelemetry"))
+                .toList();
+        assertEquals(List.of(), threads);
+    }
+
     @Test
     void formFieldNamesTheFile() {
         Path file = env.file("form.txt", "read through a form\n".getBytes(StandardCharsets.UTF_8));
@@ -93,6 +104,35 @@ class WebAndBackendTest {
 
         assertEquals(200, response.statusCode());
         assertEquals("read through JSON ✓\n", Http.json(response).get("file_contents"));
+    }
+
+    /** Server-Timing on answers and failures: each part within the next (backend within NATS within total). */
+    @Test
+    void serverTimingSaysWhereTheTimeWent() {
+        Path file = env.file("timed.txt", "timed\n".getBytes(StandardCharsets.UTF_8));
+        for (String name : new String[] {file.toString(), file + ".missing"}) {
+            HttpResponse<String> response = http.postForm(name);
+            Map<String, Double> timing = serverTiming(response);
+
+            assertEquals(java.util.Set.of("backend", "nats", "total"), timing.keySet(), response.statusCode() + " " + timing);
+            assertTrue(0 <= timing.get("backend") && timing.get("backend") <= timing.get("nats")
+                    && timing.get("nats") <= timing.get("total"), timing.toString());
+        }
+
+        HttpResponse<String> refused = http.postForm("");
+        assertEquals(400, refused.statusCode());
+        assertEquals(java.util.Set.of("total"), serverTiming(refused).keySet());
+    }
+
+    private static Map<String, Double> serverTiming(HttpResponse<String> response) {
+        Map<String, Double> timing = new java.util.HashMap<>();
+        for (String metric : response.headers().firstValue("Server-Timing").orElse("").split(",")) {
+            String[] parts = metric.trim().split(";dur=");
+            if (parts.length == 2) {
+                timing.put(parts[0], Double.parseDouble(parts[1]));
+            }
+        }
+        return timing;
     }
 
     /** As the original's Gin reads it: {@code curl -F filename=/path} is a multipart form. */

@@ -26,7 +26,8 @@ import org.apache.camel.Route;
  */
 public class BackendStats implements CountingRoutePolicy, MeterBinder {
 
-    private static final String BEGAN_NANOS = "FoowebStatsBeganNanos";
+    /** Exchange property: System.nanoTime() when the backend took the request. */
+    public static final String BEGAN_NANOS = "FoowebStatsBeganNanos";
 
     private final LongAdder requests = new LongAdder();
     private final LongAdder errors = new LongAdder();

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * ({@link BeneathReader}), elsewhere by checking the real path before the open ({@link CheckThenOpenReader}), which
  * the startup log says. See docs/confinement.md.
  * <p>
- * Every read is watched ({@link ReadWatch}): one that takes longer than the request timeout is reported.
+ * Every read that may block is watched ({@link ReadWatch}): one that takes longer than the request timeout is
+ * reported. The cached read on jnats' reader thread ({@link #tryWithoutBlocking}) is not: it never waits on the disk.
  */
 public class ConfinedFileReader implements Processor, NonBlocking, AutoCloseable {
 

@@ -1,10 +1,10 @@
 package io.fooweb.backend;
 
+import io.fooweb.DaemonThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -80,11 +80,7 @@ public class ReadWatch implements MeterBinder {
         if (checker != null) {
             return;
         }
-        checker = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "fooweb-read-watch");
-            thread.setDaemon(true);
-            return thread;
-        });
+        checker = DaemonThreads.scheduler("fooweb-read-watch");
         long period = Math.max(TimeUnit.NANOSECONDS.toMillis(thresholdNanos) / 4, 10);
         checker.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
     }
@@ -118,6 +114,15 @@ public class ReadWatch implements MeterBinder {
                 slots.remove(slot);
             }
         }
+    }
+
+    /** Whether any read is past the threshold now. */
+    public boolean anyStuck() {
+        long now = System.nanoTime();
+        return slots.stream().anyMatch(slot -> {
+            long started = slot.startedNanos;
+            return started != 0 && now - started > thresholdNanos;
+        });
     }
 
     /** The reads past the threshold now, the longest first. */

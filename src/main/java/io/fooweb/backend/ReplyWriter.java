@@ -3,6 +3,7 @@ package io.fooweb.backend;
 import java.util.Arrays;
 
 import io.fooweb.nats.NatsConnector;
+import io.fooweb.trace.BackendTracing;
 import io.fooweb.wire.Envelope;
 import io.fooweb.wire.FoowebException;
 import io.fooweb.wire.ServiceApi;
@@ -30,17 +31,19 @@ public class ReplyWriter implements Processor {
     @Override
     public void process(Exchange exchange) {
         org.apache.camel.Message message = exchange.getMessage();
-        message.setBody(success(message.getBody(FileSlice.class), message.getHeader(Envelope.REQUEST_HEADER, String.class)));
+        exchange.setProperty(BackendTracing.FILE, message.getBody());
+        message.setBody(success(message.getBody(FileSlice.class), message.getHeader(Envelope.REQUEST_HEADER, String.class),
+                micros(exchange)));
     }
 
-    /** The reply for a file that was read. */
-    public byte[] success(@Body FileSlice file, @Header(Envelope.REQUEST_HEADER) String envelope) {
+    /** The reply for a file that was read, {@code micros} after the request was taken (-1: unknown). */
+    public byte[] success(FileSlice file, String envelope, long micros) {
         int max = maxPayload();
         if (envelope == null) {
             return file.limitTo(max).bytes();
         }
         byte[] content = file.bytes();
-        byte[] head = Envelope.success(file.size(), file.truncated(), backendId);
+        byte[] head = Envelope.success(file.size(), file.truncated(), backendId, micros);
         if (head.length + content.length > max) {
             if (content.length >= max) {
                 // no room for a status line: the whole payload is content, which the web reads as a cut file
@@ -57,8 +60,15 @@ public class ReplyWriter implements Processor {
     }
 
     /** The reply for a failed request: empty for plain clients (as the original), the status line for our web. */
-    public byte[] failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable cause, @Header(Envelope.REQUEST_HEADER) String envelope) {
-        return envelope == null ? new byte[0] : Envelope.failure(asFoowebException(cause), backendId);
+    public byte[] failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable cause, @Header(Envelope.REQUEST_HEADER) String envelope,
+            Exchange exchange) {
+        return envelope == null ? new byte[0] : Envelope.failure(asFoowebException(cause), backendId, micros(exchange));
+    }
+
+    /** Microseconds since the backend took the request (BackendStats marks it); -1 when unknown. */
+    private static long micros(Exchange exchange) {
+        Long began = exchange.getProperty(BackendStats.BEGAN_NANOS, Long.class);
+        return began == null ? -1 : (System.nanoTime() - began) / 1000;
     }
 
     private int maxPayload() {

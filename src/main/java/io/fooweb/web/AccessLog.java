@@ -1,6 +1,6 @@
 package io.fooweb.web;
 
-import io.fooweb.nats.hedge.HedgedRequest;
+import io.fooweb.nats.RequestProperties;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -41,10 +41,10 @@ public class AccessLog implements org.apache.camel.Processor {
         field(line, "duration_ms", exchange.getClock().elapsed(), false);
         field(line, "backend", exchange.getVariable("backend"), false);
         field(line, "bytes", bytes(message.getBody()), false);
-        Object attempts = exchange.getProperty(HedgedRequest.ATTEMPTS_PROPERTY);
+        Object attempts = exchange.getProperty(RequestProperties.ATTEMPTS);
         if (attempts != null) {
             field(line, "attempts", attempts, false);
-            Object answeredBy = exchange.getProperty(HedgedRequest.ANSWERED_BY_PROPERTY);
+            Object answeredBy = exchange.getProperty(RequestProperties.ANSWERED_BY);
             if (answeredBy != null) {
                 field(line, "answered_by", answeredBy, false);
             }

@@ -24,6 +24,9 @@ public class ReplyReader {
         if (line != null && line.backend() != null) {
             exchange.setVariable("backend", line.backend());
         }
+        if (line != null && line.micros() >= 0) {
+            exchange.setVariable(ServerTiming.BACKEND_MICROS, line.micros());
+        }
         return Reply.open(bytes, line, nats.maxPayload());
     }
 

@@ -1,6 +1,7 @@
 package io.fooweb.web;
 
 import io.fooweb.nats.hedge.HedgeCounts;
+import io.fooweb.nats.steering.LiveBackends;
 import io.fooweb.patch.camelmain.CountingRoutePolicy;
 
 import java.time.Duration;
@@ -40,12 +41,13 @@ import org.apache.camel.Route;
  */
 public class RequestCounter implements CountingRoutePolicy, MeterBinder {
 
-    /** The upper bounds of the latency histogram's buckets; the default request timeout (2 s) has one of its own. */
+    /** The upper bounds of the latency histogram's buckets; 1 s and 2.5 s lie either side of the default request timeout (2 s). */
     static final Duration[] LATENCY_BUCKETS = { Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
             Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
             Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5) };
 
-    private static final String BEGAN_NANOS = "FoowebRequestBeganNanos";
+    /** Exchange property: System.nanoTime() when the request began. */
+    public static final String BEGAN_NANOS = "FoowebRequestBeganNanos";
     private static final String REPLY = "FoowebReply";
 
     private final LongAdder successes = new LongAdder();
@@ -56,6 +58,7 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
     private final LongAdder truncations = new LongAdder();
     private final long startedNanos = System.nanoTime();
     private final HedgeCounts hedges;
+    private final LiveBackends backends;
     private volatile MeterRegistry meters;
 
     /** The answers of one status: counted here, and in the registry once there is one. */
@@ -107,9 +110,37 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
         inFlight.decrementAndGet();
     }
 
-    /** @param hedges what the req route's hedged NATS step did (the nats component's counts): in /stats and fooweb_hedges_total */
-    public RequestCounter(HedgeCounts hedges) {
+    /**
+     * @param hedges   what the req route's hedged NATS step did (the nats component's counts): in /stats and fooweb_hedges_total
+     * @param backends the backends that step steers to: in /stats
+     */
+    public RequestCounter(HedgeCounts hedges, LiveBackends backends) {
         this.hedges = hedges;
+        this.backends = backends;
+    }
+
+    /** Answers so far by status, and by latency bucket (upper bounds {@link #LATENCY_BUCKETS}, then the rest). */
+    public record Totals(Map<Integer, Long> byStatus, long[] byLatency) {
+    }
+
+    /** What the status page samples: counts read, nothing recorded for it per request. */
+    public Totals totals() {
+        Map<Integer, Long> byStatus = new TreeMap<>();
+        long[] byLatency = new long[LATENCY_BUCKETS.length + 1];
+        outcomes.forEach((status, outcome) -> {
+            byStatus.put(status, outcome.count.sum());
+            Timer latency = outcome.latency;
+            if (latency != null) {
+                double previous = 0;
+                io.micrometer.core.instrument.distribution.CountAtBucket[] buckets = latency.takeSnapshot().histogramCounts();
+                for (int i = 0; i < buckets.length && i < LATENCY_BUCKETS.length; i++) {
+                    byLatency[i] += (long) (buckets[i].count() - previous);
+                    previous = buckets[i].count();
+                }
+                byLatency[LATENCY_BUCKETS.length] += Math.max(0, latency.count() - (long) previous);
+            }
+        });
+        return new Totals(byStatus, byLatency);
     }
 
     /** This web's figures for GET /stats. */
@@ -136,6 +167,9 @@ public class RequestCounter implements CountingRoutePolicy, MeterBinder {
             outcomes.put("lost", hedged.lost());
             outcomes.put("denied", hedged.denied());
             stats.put("hedges", outcomes);
+        }
+        if (backends != null) {
+            stats.put("backends", backends.stats());
         }
         stats.put("uptime_seconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
         return stats;

@@ -52,7 +52,7 @@ public class RequestTrace implements Processor {
      * lower-case hex, version not {@code ff}, neither id all zeros. (A later version may append fields; those are
      * not forwarded.)
      */
-    static boolean isTraceparent(String value) {
+    public static boolean isTraceparent(String value) {
         if (value == null || value.length() != 55 || value.charAt(2) != '-' || value.charAt(35) != '-' || value.charAt(52) != '-') {
             return false;
         }

@@ -14,7 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * nothing else: a plain client, such as the original Go web, sends no header and gets plain bytes.
  * <p>
  * A request with the NATS header {@value #REQUEST_HEADER} gets one JSON status line, then the bytes:
- * {@code FOOWEB/1 {"status":200,"size":N,"truncated":false,"backend":"host:pid"}\n<bytes>}. fooweb's consumer
+ * {@code FOOWEB/1 {"status":200,"size":N,"truncated":false,"backend":"host:pid","micros":M}\n<bytes>} (M: how long
+ * the backend took over the request, in microseconds, for the web's Server-Timing). fooweb's consumer
  * replies without NATS headers, so the status travels in the payload. The request id and the client's traceparent
  * travel as the NATS headers {@value #REQUEST_ID_HEADER} and {@value #TRACEPARENT_HEADER}.
  * <p>
@@ -42,21 +43,21 @@ public final class Envelope {
      * {@code error} and {@code message} are set only for a failure, {@code backend} when the backend named itself.
      */
     public record StatusLine(int status, long size, boolean truncated, String error, String message, String backend,
-            int contentOffset) {
+            long micros, int contentOffset) {
     }
 
-    /** The status line of a success. */
-    public static byte[] success(long size, boolean truncated, String backend) {
-        return write(200, size, truncated, null, backend);
+    /** The status line of a success; {@code micros}: how long the backend took over it (-1: not said). */
+    public static byte[] success(long size, boolean truncated, String backend, long micros) {
+        return write(200, size, truncated, null, backend, micros);
     }
 
     /** The status line of a failure; the payload is this line alone. */
-    public static byte[] failure(FoowebException failure, String backend) {
-        return write(failure.getStatus(), 0, false, failure, backend);
+    public static byte[] failure(FoowebException failure, String backend, long micros) {
+        return write(failure.getStatus(), 0, false, failure, backend, micros);
     }
 
     /** Written field by field: a Map through ObjectMapper was a tenth of the backend's CPU profile. */
-    private static byte[] write(int status, long size, boolean truncated, FoowebException failure, String backend) {
+    private static byte[] write(int status, long size, boolean truncated, FoowebException failure, String backend, long micros) {
         ByteArrayBuilder out = new ByteArrayBuilder(160);
         out.write(MAGIC, 0, MAGIC.length);
         try (JsonGenerator line = JSON.getFactory().createGenerator(out)) {
@@ -70,6 +71,9 @@ public final class Envelope {
                 line.writeStringField("message", failure.getMessage());
             }
             line.writeStringField("backend", backend);
+            if (micros >= 0) {
+                line.writeNumberField("micros", micros);
+            }
             line.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -97,7 +101,8 @@ public final class Envelope {
         String backend = line.path("backend").asText(null);
         return new StatusLine(line.path("status").asInt(502), line.path("size").asLong(payload.length - offset),
                 line.path("truncated").asBoolean(false), line.path("error").asText("backend_error"),
-                line.path("message").asText("The backend reported an error"), isBackendId(backend) ? backend : null, offset);
+                line.path("message").asText("The backend reported an error"), isBackendId(backend) ? backend : null,
+                line.path("micros").asLong(-1), offset);
     }
 
     /** host:pid as our backends write it; anything else (it goes into a response header and the log) is ignored. */

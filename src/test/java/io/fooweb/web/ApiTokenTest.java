@@ -16,6 +16,7 @@ import io.fooweb.fixture.CapturedLog;
 import io.fooweb.fixture.FoowebEnvironment;
 import io.fooweb.fixture.Http;
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
 import org.apache.camel.Exchange;
 import org.apache.camel.test.main.junit5.CamelMainTest;
@@ -84,9 +85,10 @@ class ApiTokenTest {
     void withoutTheRightTokenIs401BeforeAnyNatsTraffic() throws Exception {
         CopyOnWriteArrayList<String> published = new CopyOnWriteArrayList<>();
         try (Connection client = Nats.connect(env.nats().url())) {
-            // a plain subscriber sees every request the web publishes, next to the backend's queue group
-            client.createDispatcher(message -> published.add(new String(message.getData(), StandardCharsets.UTF_8)))
-                    .subscribe("fooweb_req");
+            // a plain subscriber sees every request the web publishes, to the queue group or to one backend's subject
+            Dispatcher seeing = client.createDispatcher(message -> published.add(new String(message.getData(), StandardCharsets.UTF_8)));
+            seeing.subscribe("fooweb_req");
+            seeing.subscribe("fooweb_req.*");
             client.flush(Duration.ofSeconds(2));
 
             assertUnauthorized(post("/req", "refused-1"));

@@ -7,11 +7,6 @@ package io.fooweb.nats.hedge;
  */
 public final class HedgedRequest {
 
-    /** Exchange property: how many times a hedged request was sent, set when it was sent more than once. */
-    public static final String ATTEMPTS_PROPERTY = "FoowebNatsAttempts";
-    /** Exchange property, set with {@link #ATTEMPTS_PROPERTY}: which send (1 the first, 2 the first hedge, ...) answered. */
-    public static final String ANSWERED_BY_PROPERTY = "FoowebNatsAnsweredBy";
-
     /** What the producer does when its timer fires. */
     public enum Due { SEND_AGAIN, WAIT_FOR_DEADLINE, TIME_OUT }
 
@@ -49,6 +44,10 @@ public final class HedgedRequest {
             return Due.TIME_OUT;
         }
         hedgeArmed = false;
+        if (attempts >= maxAttempts) {
+            // a resend took the last place meanwhile
+            return Due.WAIT_FOR_DEADLINE;
+        }
         if (!policy.tryHedge(nowNanos)) {
             denied = true;
             return Due.WAIT_FOR_DEADLINE;
@@ -60,6 +59,24 @@ public final class HedgedRequest {
     public long hedgeSent(long nowNanos) {
         sent(nowNanos);
         return untilDue(nowNanos, policy.delayNanos());
+    }
+
+    /**
+     * One more send went out at once, not at a hedge and outside the budget (the one before found nobody at its
+     * backend); the timer stays as it was.
+     */
+    public void resent(long nowNanos) {
+        sent(nowNanos);
+    }
+
+    /** The last send counted could not go out after all. */
+    public void unsent() {
+        attempts--;
+    }
+
+    /** Nanoseconds since send {@code attempt} went out. */
+    public long sentNanos(int attempt, long nowNanos) {
+        return nowNanos - sentNanos[attempt];
     }
 
     /** Nanoseconds from now until the deadline, for a request that sends no more (denied, or a hedge that failed to go out). */

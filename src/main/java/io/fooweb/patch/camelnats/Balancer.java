@@ -21,6 +21,9 @@ public interface Balancer {
     /** A send to {@code target} was not answered within the hedge delay (the request is sent again elsewhere). */
     void late(Target target);
 
+    /** A send to {@code target} met nobody at its subject (NATS' "no responders"): it left, or is draining. */
+    void gone(Target target);
+
     /** The request ended: {@code answered} whether this send brought the answer; no longer outstanding. */
     void done(Target target, boolean answered, long latencyNanos);
 }

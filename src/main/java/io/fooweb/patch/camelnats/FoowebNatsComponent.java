@@ -24,8 +24,11 @@ import org.apache.camel.spi.HeaderFilterStrategy;
  * {@code exchangePattern}, ...), plus fooweb's: {@code hedge=true} on an InOut endpoint hedges its requests
  * ({@link HedgePolicy}) as its {@code hedgeMinDelay}, {@code hedgeMaxDelay}, {@code hedgeP99Multiple},
  * {@code hedgeMaxAttempts}, {@code hedgeBudgetPercent} and {@code hedgeBudgetMin} say ({@link HedgeSettings}),
- * {@code concurrency} is how many messages a consumer handles at once on threads that may block, and {@code inline}
- * names a {@link NonBlocking} bean whose work the consumer may do on jnats' reader thread ({@link QueueConsumer}).
+ * {@code concurrency} is how many messages a consumer handles at once on threads that may block, {@code inline}
+ * names a {@link NonBlocking} bean whose work the consumer may do on jnats' reader thread ({@link QueueConsumer}),
+ * {@code addressable} an {@link Addressable} bean whose subject the consumer also serves, and {@code balance} a
+ * {@link Balancer} bean that picks where each send of a request goes, and {@code tracer} a {@link SendTracer} bean that
+ * makes each send's span.
  * <p>
  * The {@code @Component} annotation names the scheme, so Camel finds camel-nats' generated option configurer for this
  * subclass too.
@@ -78,8 +81,12 @@ public class FoowebNatsComponent extends NatsComponent {
         HedgeSettings hedging = hedgeSettings(parameters);
         int concurrency = getAndRemoveParameter(parameters, "concurrency", Integer.class, 1);
         NonBlocking inline = resolveAndRemoveReferenceParameter(parameters, "inline", NonBlocking.class);
+        Balancer balance = resolveAndRemoveReferenceParameter(parameters, "balance", Balancer.class);
+        Addressable addressable = resolveAndRemoveReferenceParameter(parameters, "addressable", Addressable.class);
+        SendTracer tracer = resolveAndRemoveReferenceParameter(parameters, "tracer", SendTracer.class);
         config.setTopic(remaining);
-        NatsEndpoint endpoint = new SharedConnectionEndpoint(uri, this, config, hedge ? hedging : null, concurrency, inline);
+        NatsEndpoint endpoint = new SharedConnectionEndpoint(uri, this, config, hedge ? hedging : null, concurrency, inline, balance,
+                addressable, tracer);
         setProperties(endpoint, parameters);
         return endpoint;
     }
@@ -101,25 +108,31 @@ public class FoowebNatsComponent extends NatsComponent {
         private final HedgeSettings hedgeSettings;
         private final int concurrency;
         private final NonBlocking inline;
+        private final Balancer balance;
+        private final Addressable addressable;
+        private final SendTracer tracer;
         private HedgePolicy hedging;
 
         /** @param hedgeSettings how its requests hedge; null: they do not */
         SharedConnectionEndpoint(String uri, NatsComponent component, NatsConfiguration configuration, HedgeSettings hedgeSettings,
-                int concurrency, NonBlocking inline) {
+                int concurrency, NonBlocking inline, Balancer balance, Addressable addressable, SendTracer tracer) {
             super(uri, component, configuration);
             this.hedgeSettings = hedgeSettings;
             this.concurrency = concurrency;
             this.inline = inline;
+            this.balance = balance;
+            this.addressable = addressable;
+            this.tracer = tracer;
         }
 
         @Override
         public Producer createProducer() {
-            return new NatsRequestProducer(this, connector, heldReplies, hedging());
+            return new NatsRequestProducer(this, connector, heldReplies, hedging(), balance, tracer);
         }
 
         @Override
         public Consumer createConsumer(Processor processor) throws Exception {
-            QueueConsumer consumer = new QueueConsumer(this, processor, connector, concurrency, inline);
+            QueueConsumer consumer = new QueueConsumer(this, processor, connector, concurrency, inline, addressable);
             configureConsumer(consumer);
             return consumer;
         }

@@ -42,15 +42,24 @@ public class NatsRequestProducer extends DefaultAsyncProducer {
     final NatsEndpoint endpoint;
     final NatsConnector nats;
     final HeldReplies heldReplies;
+    final Balancer balancer;
+    final SendTracer tracer;
     private final HedgePolicy hedging;
 
-    /** @param hedging the endpoint's hedge policy, or null: each request is sent once */
-    NatsRequestProducer(NatsEndpoint endpoint, NatsConnector nats, HeldReplies heldReplies, HedgePolicy hedging) {
+    /**
+     * @param hedging  the endpoint's hedge policy, or null: each request is sent once
+     * @param balancer where each send goes, or null: to the endpoint's subject
+     * @param tracer   what each send's span is, or null: none
+     */
+    NatsRequestProducer(NatsEndpoint endpoint, NatsConnector nats, HeldReplies heldReplies, HedgePolicy hedging, Balancer balancer,
+            SendTracer tracer) {
         super(endpoint);
         this.endpoint = endpoint;
         this.nats = nats;
         this.heldReplies = heldReplies;
         this.hedging = hedging;
+        this.balancer = balancer;
+        this.tracer = tracer;
     }
 
     @Override
@@ -71,7 +80,7 @@ public class NatsRequestProducer extends DefaultAsyncProducer {
             long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(endpoint.getConfiguration().getRequestTimeout());
             HedgedRequest hedge = new HedgedRequest(hedging, System.nanoTime(), timeoutNanos);
             new InFlightRequest(this, exchange, callback, hedge, hedging == null ? 1 : hedging.settings().maxAttempts())
-                    .start(connection, message);
+                    .start(connection, message.getHeaders(), message.getData());
             return false;
         } catch (Exception e) {
             exchange.setException(e);

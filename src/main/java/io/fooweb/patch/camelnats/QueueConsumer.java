@@ -36,18 +36,23 @@ import org.slf4j.LoggerFactory;
 final class QueueConsumer extends DefaultConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueConsumer.class);
+    /** Beside an addressable consumer's own subject: answered at once, empty, to say the subject reaches it. */
+    static final String PROBE = ".probe";
 
     private final NatsConnector nats;
     private final int concurrency;
     private final NonBlocking inline;
+    private final Addressable addressable;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private ExecutorService workers;
 
-    QueueConsumer(NatsEndpoint endpoint, Processor processor, NatsConnector nats, int concurrency, NonBlocking inline) {
+    QueueConsumer(NatsEndpoint endpoint, Processor processor, NatsConnector nats, int concurrency, NonBlocking inline,
+            Addressable addressable) {
         super(endpoint, processor);
         this.nats = nats;
         this.concurrency = concurrency;
         this.inline = inline;
+        this.addressable = addressable;
     }
 
     @Override
@@ -65,9 +70,20 @@ final class QueueConsumer extends DefaultConsumer {
             workers = getEndpoint().getCamelContext().getExecutorServiceManager().newFixedThreadPool(this, "nats-worker", concurrency);
         }
         for (int i = 0; i < (onReaderThread ? 1 : concurrency); i++) {
+            boolean first = i == 0;
             subscriptions.add(nats.dispatch(connection -> {
                 Dispatcher dispatcher = connection.createDispatcher(new Handler(connection));
-                return queue == null || queue.isEmpty() ? dispatcher.subscribe(subject) : dispatcher.subscribe(subject, queue);
+                if (queue == null || queue.isEmpty()) {
+                    dispatcher.subscribe(subject);
+                } else {
+                    dispatcher.subscribe(subject, queue);
+                }
+                if (first && addressable != null) {
+                    dispatcher.subscribe(addressable.directSubject());
+                    dispatcher.subscribe(addressable.directSubject() + PROBE);
+                    addressable.serving();
+                }
+                return dispatcher;
             }));
         }
         LOG.info("Serving {}{} with {} workers{}", subject, queue == null || queue.isEmpty() ? "" : " in queue group " + queue,
@@ -85,11 +101,17 @@ final class QueueConsumer extends DefaultConsumer {
 
         @Override
         public void onMessage(Message message) {
-            handle(connection, message, exchange(message));
+            if (!probe(message, addressable)) {
+                handle(connection, message, exchange(message));
+            }
         }
 
         @Override
         public void accept(Message message, Runnable done) {
+            if (probe(message, addressable)) {
+                done.run();
+                return;
+            }
             Exchange exchange = exchange(message);
             if (inline != null && inline.tryWithoutBlocking(exchange)) {
                 try {
@@ -113,6 +135,20 @@ final class QueueConsumer extends DefaultConsumer {
                 done.run();
             }
         }
+    }
+
+    /**
+     * A probe of the own subject: answered here, on the same subscription's dispatcher as the subject itself, while the
+     * instance is ready (else left unanswered, as an unreachable one's would be).
+     */
+    private static boolean probe(Message message, Addressable addressable) {
+        if (!message.getSubject().endsWith(PROBE) || message.getReplyTo() == null) {
+            return false;
+        }
+        if (addressable.ready()) {
+            message.getConnection().publish(message.getReplyTo(), new byte[0]);
+        }
+        return true;
     }
 
     private Exchange exchange(Message message) {

@@ -13,13 +13,17 @@
  * <li>the consumer ({@link io.fooweb.patch.camelnats.QueueConsumer}): 4.17.0 binds a consumer to the connection it found
  * at start (a connection jnats closed for good left the route dead until rebuilt), only unsubscribes on stop (dropping
  * what it held), needs a route per worker for concurrency, and adds six camel-nats headers to every message. Ours
- * subscribes {@code concurrency} workers on every connection the process has, in the queue group. Tests:
- * {@code ServiceDiscoveryTest}, {@code FaultToleranceIT}, {@code NatsRefusedCredentialsTest}.</li>
+ * subscribes once on every connection the process has, in the queue group (and, for steering, on the backend's own
+ * subject and its probes), takes each message on jnats' reader thread, runs a {@link io.fooweb.patch.camelnats.NonBlocking}
+ * processor's cached read there and the rest on {@code concurrency} worker threads, and counts a message pending until
+ * it is answered, so a drain loses nothing. Tests: {@code QueueConsumerTest}, {@code ServiceDiscoveryTest},
+ * {@code FaultToleranceIT}, {@code NatsRefusedCredentialsTest}.</li>
  * <li>{@link io.fooweb.patch.camelnats.HeaderAllowList}: 4.17.0 copies every header both ways by default, so a request
  * carrying {@code CamelFileName} or the like would steer the worker's exchange (CVE-2026-46457; later camel-nats
  * releases filter by default). Test: {@code NatsFailuresTest} (the header allow-list cases).</li>
  * </ul>
- * Product code names none of these classes; it sees the component through routes/*.camel.yaml and the exchange
- * properties {@link io.fooweb.nats.hedge.HedgedRequest} defines.
+ * Product code sees the component through routes/*.camel.yaml and names only its seams, interfaces it implements:
+ * {@link io.fooweb.patch.camelnats.NonBlocking}, {@link io.fooweb.patch.camelnats.Balancer},
+ * {@link io.fooweb.patch.camelnats.Addressable} and {@link io.fooweb.patch.camelnats.SendTracer}.
  */
 package io.fooweb.patch.camelnats;

@@ -4,7 +4,7 @@ import io.fooweb.nats.HeldReplies;
 import io.fooweb.nats.NatsConnector;
 import io.fooweb.nats.hedge.HedgeCounts;
 import io.fooweb.nats.hedge.HedgeSettings;
-import io.fooweb.nats.hedge.HedgedRequest;
+import io.fooweb.nats.RequestProperties;
 import io.fooweb.nats.NatsSecurity;
 
 import java.nio.charset.StandardCharsets;
@@ -117,7 +117,7 @@ class HedgingTest {
 
         assertNull(answered.getException());
         assertEquals("hedge answered a", text(answered));
-        assertEquals(2, answered.getProperty(HedgedRequest.ATTEMPTS_PROPERTY));
+        assertEquals(2, answered.getProperty(RequestProperties.ATTEMPTS));
         assertTrue(elapsedMillis >= 95 && elapsedMillis < 1000, "took " + elapsedMillis + " ms");
         assertEquals(1, component.hedgeCounts().sent());
         assertEquals(1, component.hedgeCounts().won());
@@ -134,7 +134,7 @@ class HedgingTest {
 
         assertInstanceOf(TimeoutException.class, failed.getException());
         assertEquals(1, sends.get());
-        assertNull(failed.getProperty(HedgedRequest.ATTEMPTS_PROPERTY));
+        assertNull(failed.getProperty(RequestProperties.ATTEMPTS));
         assertEquals(0, component.hedgeCounts().sent());
     }
 
@@ -206,7 +206,7 @@ class HedgingTest {
         assertTrue(elapsedMillis >= 590 && elapsedMillis < 1500, "took " + elapsedMillis + " ms");
         // at 0, 100 and 200 ms: max-attempts 3
         await().atMost(Duration.ofSeconds(2)).until(() -> sends.get() == 3);
-        assertEquals(3, failed.getProperty(HedgedRequest.ATTEMPTS_PROPERTY));
+        assertEquals(3, failed.getProperty(RequestProperties.ATTEMPTS));
         assertEquals(2, component.hedgeCounts().sent());
         assertEquals(0, component.hedgeCounts().won() + component.hedgeCounts().lost());
     }
