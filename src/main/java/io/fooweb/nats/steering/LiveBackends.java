@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * or a resend to another than every earlier send. With no live backend it goes to the queue group, as before, which
  * also serves plain backends such as the original Go one (they get no request while a fooweb backend is live).</li>
  * </ul>
+ * Only backends of this web's own subject count: one announcing {@code <other subject>.<id>} serves other requests
+ * (webs and backends of several deployments may share a NATS and its presence subject).
  * Per request: a random pick, two atomic increments and decrements; membership costs one heartbeat message per backend
  * and interval.
  */
@@ -83,6 +85,7 @@ public class LiveBackends implements Balancer, MeterBinder {
     private final boolean enabled;
     private final NatsConnector nats;
     private final String presenceSubject;
+    private final String backendSubjectPrefix;
     private final long ejectAfterNanos;
     private final int maxLate;
     private final long probeIntervalMillis;
@@ -96,21 +99,25 @@ public class LiveBackends implements Balancer, MeterBinder {
     private AutoCloseable listening;
 
     /**
+     * @param requestSubject      the subject this web's requests go to (fooweb.nats.subject); backends serve
+     *                            {@code <requestSubject>.<id>} besides it
      * @param presenceSubject     where backends announce themselves (fooweb.steering.presence-subject)
      * @param ejectAfterMillis    silence after which a backend is ejected (fooweb.steering.eject-after)
      * @param maxLate             sends in a row left unanswered past the hedge delay that eject it (fooweb.steering.max-late)
      * @param probeIntervalMillis how often an ejected backend is looked at again (fooweb.steering.probe-interval)
      */
-    public LiveBackends(NatsConnector nats, String presenceSubject, long ejectAfterMillis, int maxLate, long probeIntervalMillis) {
-        this(true, nats, presenceSubject, ejectAfterMillis, maxLate, probeIntervalMillis);
+    public LiveBackends(NatsConnector nats, String requestSubject, String presenceSubject, long ejectAfterMillis, int maxLate,
+            long probeIntervalMillis) {
+        this(true, nats, requestSubject, presenceSubject, ejectAfterMillis, maxLate, probeIntervalMillis);
     }
 
     /** @param enabled false: every request goes to the queue group (fooweb.steering.enabled), the set is still kept */
-    public LiveBackends(boolean enabled, NatsConnector nats, String presenceSubject, long ejectAfterMillis, int maxLate,
-            long probeIntervalMillis) {
+    public LiveBackends(boolean enabled, NatsConnector nats, String requestSubject, String presenceSubject,
+            long ejectAfterMillis, int maxLate, long probeIntervalMillis) {
         this.enabled = enabled;
         this.nats = nats;
         this.presenceSubject = presenceSubject;
+        this.backendSubjectPrefix = requestSubject + ".";
         this.ejectAfterNanos = TimeUnit.MILLISECONDS.toNanos(ejectAfterMillis);
         this.maxLate = maxLate;
         this.probeIntervalMillis = probeIntervalMillis;
@@ -135,6 +142,11 @@ public class LiveBackends implements Balancer, MeterBinder {
         }
     }
 
+    private boolean servesOurRequests(String backendSubject) {
+        return backendSubject.startsWith(backendSubjectPrefix) && backendSubject.length() > backendSubjectPrefix.length()
+                && backendSubject.indexOf('.', backendSubjectPrefix.length()) < 0;
+    }
+
     private void heard(Message heartbeat) {
         JsonNode json;
         try {
@@ -144,7 +156,7 @@ public class LiveBackends implements Balancer, MeterBinder {
         }
         String id = json.path("id").asText("");
         String subject = json.path("subject").asText("");
-        if (id.isEmpty() || subject.isEmpty()) {
+        if (id.isEmpty() || !servesOurRequests(subject)) {
             return;
         }
         long now = System.nanoTime();

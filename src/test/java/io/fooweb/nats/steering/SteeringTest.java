@@ -61,7 +61,7 @@ class SteeringTest {
         peer = Nats.connect(server.url());
         nats = new NatsConnector(server.url(), "steering-test", Duration.ofSeconds(2), Duration.ofMillis(100), NatsSecurity.NONE);
         await().atMost(Duration.ofSeconds(10)).until(nats::isReady);
-        backends = new LiveBackends(nats, PRESENCE, 1000, 2, 100);
+        backends = new LiveBackends(nats, "work", PRESENCE, 1000, 2, 100);
         backends.start();
         camel = new DefaultCamelContext();
         FoowebNatsComponent component = new FoowebNatsComponent(nats, new HeldReplies(1 << 20), new HedgeCounts(), null);
@@ -88,6 +88,11 @@ class SteeringTest {
      * not), heartbeats every 100 ms while beating.
      */
     private void backend(String id, boolean answers) throws Exception {
+        backend(id, answers, "work");
+    }
+
+    /** A backend of the requests on {@code subject}: it answers on {@code <subject>.<id>}. */
+    private void backend(String id, boolean answers, String subject) throws Exception {
         served.put(id, new AtomicInteger());
         answering.put(id, new AtomicBoolean(answers));
         Dispatcher dispatcher = peer.createDispatcher(message -> {
@@ -96,13 +101,13 @@ class SteeringTest {
                 peer.publish(message.getReplyTo(), id.getBytes(StandardCharsets.UTF_8));
             }
         });
-        dispatcher.subscribe("work." + id);
-        dispatcher.subscribe("work." + id + ".probe");
+        dispatcher.subscribe(subject + "." + id);
+        dispatcher.subscribe(subject + "." + id + ".probe");
         subscriptions.put(id, dispatcher);
         peer.flush(Duration.ofSeconds(2));
         AtomicBoolean beat = new AtomicBoolean(true);
         beating.put(id, beat);
-        byte[] heartbeat = ("{\"id\":\"" + id + "\",\"subject\":\"work." + id + "\",\"backend\":\"host:" + id + "\"}")
+        byte[] heartbeat = ("{\"id\":\"" + id + "\",\"subject\":\"" + subject + "." + id + "\",\"backend\":\"host:" + id + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
         heartbeats.scheduleAtFixedRate(() -> {
             if (beat.get()) {
@@ -144,6 +149,22 @@ class SteeringTest {
         }
 
         assertTrue(served.get("a").get() > 40 && served.get("b").get() > 40, served.toString());
+    }
+
+    @Test
+    void aBackendOfAnotherSubjectIsNeverSentTo() throws Exception {
+        // another deployment on the same NATS, announcing on the same presence subject
+        backend("elsewhere", true, "other_req");
+        backend("a", true);
+        // one publisher, one scheduler thread: the other subject's heartbeat arrived before a's first one did
+        await().atMost(Duration.ofSeconds(5)).until(() -> live() == 1);
+
+        for (int i = 0; i < 50; i++) {
+            assertEquals("a", answer());
+        }
+
+        assertEquals(0, served.get("elsewhere").get());
+        assertEquals(1, live());
     }
 
     @Test
