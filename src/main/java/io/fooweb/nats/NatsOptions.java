@@ -3,6 +3,7 @@ package io.fooweb.nats;
 import java.time.Duration;
 import java.util.Arrays;
 
+import io.fooweb.patch.jnats.ReaderThreadWrites;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -31,12 +32,18 @@ final class NatsOptions {
         Options.Builder builder = security.applyTo(new Options.Builder());
         // replies, and the messages of handlers that take them there, are handled on the reader thread, without a
         // dispatcher thread in between
+        String readerThreadWrites = readerThreadDispatch != null ? ReaderThreadWrites.dataPortTypeOrNull() : null;
         if (readerThreadDispatch != null) {
             builder.dispatcherFactory(readerThreadDispatch);
         }
-        LOG.info("jnats {} ({}); replies and the backend's small reads are handled on {}", Nats.CLIENT_VERSION,
+        // and the replies made there go out with the reader's next write, without waking jnats' writer thread
+        if (readerThreadWrites != null) {
+            builder.dataPortType(readerThreadWrites);
+        }
+        LOG.info("jnats {} ({}); replies and the backend's small reads are handled on {}{}", Nats.CLIENT_VERSION,
                 Nats.class.getProtectionDomain().getCodeSource().getLocation(), readerThreadDispatch != null ? "the reader thread"
-                        : "jnats' dispatcher threads (io.nats.client.impl.ReaderThreadDispatch is not in jnats' class loader, or jnats is not 2.26)");
+                        : "jnats' dispatcher threads (io.nats.client.impl.ReaderThreadDispatch is not in jnats' class loader, or jnats is not 2.26)",
+                readerThreadWrites != null ? ", which writes the backend's replies itself" : "");
         return builder
                 .servers(serverUrls(servers))
                 .connectionName(connectionName)

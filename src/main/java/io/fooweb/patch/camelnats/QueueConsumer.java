@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 import io.fooweb.nats.NatsConnector;
+import io.fooweb.patch.jnats.ReaderThreadWrites;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
@@ -146,7 +147,7 @@ final class QueueConsumer extends DefaultConsumer {
             return false;
         }
         if (addressable.ready()) {
-            message.getConnection().publish(message.getReplyTo(), new byte[0]);
+            ReaderThreadWrites.publish(message.getConnection(), message.getReplyTo(), new byte[0]);
         }
         return true;
     }
@@ -174,7 +175,7 @@ final class QueueConsumer extends DefaultConsumer {
             getProcessor().process(exchange);
             byte[] reply = exchange.getMessage().getBody(byte[].class);
             if (message.getReplyTo() != null && reply != null) {
-                connection.publish(message.getReplyTo(), reply);
+                ReaderThreadWrites.publish(connection, message.getReplyTo(), reply);
             }
         } catch (Exception e) {
             getExceptionHandler().handleException("Failed to handle a message on " + message.getSubject(), exchange, e);

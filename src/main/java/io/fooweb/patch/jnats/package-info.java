@@ -15,6 +15,12 @@
  * against 2.26.2's message-queue internals. NatsOptions finds it by name and does without it where it cannot load.
  * Tests: {@code EventLoopTest} (the route goes on after the reply, on the event loop), {@code QueueConsumerTest}
  * (messages handled on the reader thread, a drain answers what the pool holds); its gain is the benchmark's.</li>
+ * <li>{@link io.fooweb.patch.jnats.ReaderThreadWrites} (entry points: {@code publish}, called by the consumer, and
+ * {@code dataPortTypeOrNull}, by NatsOptions): jnats writes every message on its writer thread, so each reply made on
+ * the reader thread woke that thread; jnats has no way to write from the calling thread. This data port (jnats'
+ * default one plus a lock) lets the reader thread write the replies it made itself, those of one socket read in one
+ * write, just before it reads again. Test: {@code QueueConsumerTest} (such replies reach their callers and jnats'
+ * writer sends none of them); its gain is the benchmark's. Could go if jnats offered a write on the caller's thread.</li>
  * </ul>
  */
 package io.fooweb.patch.jnats;

@@ -43,12 +43,14 @@ class QueueConsumerTest {
     final Set<String> threads = ConcurrentHashMap.newKeySet();
     final CountDownLatch slowStarted = new CountDownLatch(8);
     final CountDownLatch release = new CountDownLatch(1);
+    /** More than the reader thread keeps for its next write (ReaderThreadWrites.MAX_KEPT_BYTES). */
+    static final int BIG_REPLY_BYTES = 100 * 1024;
 
-    /** Payload "now" is done at once; anything else is left to a worker. */
+    /** Payloads starting "now" are done at once; anything else is left to a worker. */
     static final class NowOnly implements NonBlocking {
         @Override
         public boolean tryWithoutBlocking(org.apache.camel.Exchange exchange) {
-            return "now".equals(new String(exchange.getMessage().getBody(byte[].class), StandardCharsets.UTF_8));
+            return new String(exchange.getMessage().getBody(byte[].class), StandardCharsets.UTF_8).startsWith("now");
         }
     }
 
@@ -71,7 +73,8 @@ class QueueConsumerTest {
                         slowStarted.countDown();
                         release.await(20, TimeUnit.SECONDS);
                     }
-                    exchange.getMessage().setBody(("done " + body).getBytes(StandardCharsets.UTF_8));
+                    exchange.getMessage().setBody(body.equals("now big") ? new byte[BIG_REPLY_BYTES]
+                            : ("done " + body).getBytes(StandardCharsets.UTF_8));
                 }));
         camel.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -107,6 +110,27 @@ class QueueConsumerTest {
         assertTrue(now.contains("jnats-reader"), now);
         assertTrue(!later.contains("jnats-reader"), later);
         assertTrue(later.contains("nats-worker"), later);
+    }
+
+    @Test
+    void repliesMadeOnTheReaderThreadGoOutWithoutJnatsWriterAndEachReachesItsCaller() throws Exception {
+        Connection backend = nats.connectionOrNull();
+        long writtenByJnats = backend.getStatistics().getOutMsgs();
+        // sent together, so that many arrive in one socket read and their replies go out in one write
+        List<CompletableFuture<Message>> asked = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            asked.add(client.request("work", ("now " + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        for (int i = 0; i < 500; i++) {
+            assertEquals("done now " + i, new String(asked.get(i).get(5, TimeUnit.SECONDS).getData(), StandardCharsets.UTF_8));
+        }
+        // jnats counts what its writer sends; these replies were written by the reader thread itself
+        assertEquals(writtenByJnats, backend.getStatistics().getOutMsgs());
+
+        // a reply too big to keep, and one made on a worker, go to jnats' writer
+        assertEquals(BIG_REPLY_BYTES, client.request("work", "now big".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5)).getData().length);
+        assertEquals("done later", ask("later"));
+        assertEquals(writtenByJnats + 2, backend.getStatistics().getOutMsgs());
     }
 
     @Test
