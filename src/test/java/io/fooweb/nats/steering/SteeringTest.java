@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fooweb.fixture.NatsServer;
+import io.fooweb.fixture.PlainCamel;
 import io.fooweb.nats.HeldReplies;
 import io.fooweb.nats.NatsConnector;
 import io.fooweb.nats.NatsSecurity;
@@ -63,7 +64,7 @@ class SteeringTest {
         await().atMost(Duration.ofSeconds(10)).until(nats::isReady);
         backends = new LiveBackends(nats, "work", PRESENCE, 1000, 2, 100);
         backends.start();
-        camel = new DefaultCamelContext();
+        camel = PlainCamel.context();
         FoowebNatsComponent component = new FoowebNatsComponent(nats, new HeldReplies(1 << 20), new HedgeCounts(), null);
         // hedges at 100 ms, up to 3 sends, a budget large enough never to refuse one here
         component.setHedgeSettings(new HedgeSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 3, 100, 1000));

@@ -1,5 +1,6 @@
 package io.fooweb.patch.camelnats;
 
+import io.fooweb.fixture.PlainCamel;
 import io.fooweb.nats.HeldReplies;
 import io.fooweb.nats.NatsConnector;
 import io.fooweb.nats.hedge.HedgeCounts;
@@ -69,7 +70,7 @@ class HedgingTest {
         peer = Nats.connect(server.url());
         nats = new NatsConnector(server.url(), "hedging-test", Duration.ofSeconds(2), Duration.ofMillis(100), NatsSecurity.NONE);
         await().atMost(Duration.ofSeconds(10)).until(nats::isReady);
-        camel = new DefaultCamelContext();
+        camel = PlainCamel.context();
         component = new FoowebNatsComponent(nats, new HeldReplies(1 << 20), new HedgeCounts(), null);
         // min-delay 100 ms, max-delay 100 ms: before 20 replies the delay is max-delay, so every hedge here comes at 100 ms
         component.setHedgeSettings(new HedgeSettings(Duration.ofMillis(100), Duration.ofMillis(100), 2, 3, 5, 10));

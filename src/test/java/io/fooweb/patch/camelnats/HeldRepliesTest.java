@@ -1,5 +1,6 @@
 package io.fooweb.patch.camelnats;
 
+import io.fooweb.fixture.PlainCamel;
 import io.fooweb.nats.HeldReplies;
 import io.fooweb.nats.NatsConnector;
 import io.fooweb.nats.hedge.HedgeCounts;
@@ -49,7 +50,7 @@ class HeldRepliesTest {
             responder.flush(Duration.ofSeconds(5));
             NatsConnector nats = new NatsConnector(server.url(), "held-test", Duration.ofSeconds(2), Duration.ofMillis(100),
                     NatsSecurity.NONE);
-            try (DefaultCamelContext camel = new DefaultCamelContext()) {
+            try (DefaultCamelContext camel = PlainCamel.context()) {
                 await().atMost(Duration.ofSeconds(10)).until(nats::isReady);
                 camel.addComponent("nats", new FoowebNatsComponent(nats, new HeldReplies(1500), new HedgeCounts(), null));
                 camel.start();

@@ -1,5 +1,6 @@
 package io.fooweb.patch.camelnats;
 
+import io.fooweb.fixture.PlainCamel;
 import io.fooweb.nats.HeldReplies;
 import io.fooweb.nats.NatsConnector;
 import io.fooweb.nats.hedge.HedgeCounts;
@@ -45,7 +46,7 @@ class NatsComponentTest {
             peer.flush(Duration.ofSeconds(5));
             NatsConnector nats = new NatsConnector(server.url(), "component-test", Duration.ofSeconds(2), Duration.ofMillis(100),
                     NatsSecurity.NONE);
-            try (DefaultCamelContext camel = new DefaultCamelContext()) {
+            try (DefaultCamelContext camel = PlainCamel.context()) {
                 await().atMost(Duration.ofSeconds(10)).until(nats::isReady);
                 FoowebNatsComponent component = new FoowebNatsComponent(nats, new HeldReplies(1 << 20), new HedgeCounts(), null);
                 component.setHeaderFilterStrategy(new HeaderAllowList("Fooweb-Request-Id"));

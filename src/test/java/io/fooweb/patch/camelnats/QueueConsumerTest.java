@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.fooweb.fixture.NatsServer;
+import io.fooweb.fixture.PlainCamel;
 import io.fooweb.nats.HeldReplies;
 import io.fooweb.nats.NatsConnector;
 import io.fooweb.nats.NatsSecurity;
@@ -60,7 +61,7 @@ class QueueConsumerTest {
         client = Nats.connect(new Options.Builder().server(server.url()).reportNoResponders().build());
         nats = new NatsConnector(server.url(), "consumer-test", Duration.ofSeconds(2), Duration.ofMillis(100), NatsSecurity.NONE);
         await().atMost(Duration.ofSeconds(10)).until(nats::isReady);
-        camel = new DefaultCamelContext();
+        camel = PlainCamel.context();
         camel.addComponent("nats", new FoowebNatsComponent(nats, new HeldReplies(1 << 20), new HedgeCounts(), null));
         camel.getRegistry().bind("nowOnly", new NowOnly());
         RouteBuilder.addRoutes(camel, routes -> routes.from("nats:work?queueName=q&concurrency=8&inline=#nowOnly")
