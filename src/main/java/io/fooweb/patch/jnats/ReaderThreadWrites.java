@@ -60,7 +60,7 @@ public class ReaderThreadWrites extends SocketDataPortWithWriteTimeout {
         }
         byte[] subjectBytes = subject.getBytes(StandardCharsets.UTF_8);
         byte[] size = Integer.toString(payload.length).getBytes(StandardCharsets.US_ASCII);
-        int length = 4 + subjectBytes.length + 1 + size.length + 2 + payload.length + 2;
+        int length = PUB.length + subjectBytes.length + SPACE.length + size.length + CRLF.length + payload.length + CRLF.length;
         writeLock.lock();
         try {
             if (keptLength + length > MAX_KEPT_BYTES) {

@@ -1,8 +1,9 @@
 package io.fooweb.patch.camelmain;
 
+import java.time.Duration;
 import java.util.ConcurrentModificationException;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fooweb.fixture.PlainCamel;
 import org.apache.camel.console.DevConsoleRegistry;
@@ -11,7 +12,7 @@ import org.apache.camel.impl.console.DefaultDevConsoleRegistry;
 import org.apache.camel.support.console.AbstractDevConsole;
 import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +24,7 @@ class ThreadSafeDevConsoleRegistryTest {
 
     /** A console whose start has another thread register a console, and waits up to 200 ms for it. */
     static final class RegistersWhileStarting extends AbstractDevConsole {
-        static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
+        static final AtomicInteger STARTS = new AtomicInteger();
         private final DevConsoleRegistry registry;
 
         RegistersWhileStarting(String id, DevConsoleRegistry registry) {
@@ -38,7 +39,7 @@ class ThreadSafeDevConsoleRegistryTest {
                 Thread other = new Thread(() -> registry.register(new RegistersWhileStarting(late, registry)));
                 other.start();
                 // Camel's registry lets it in at once; this one holds it until the start is done
-                other.join(TimeUnit.MILLISECONDS.toMillis(200));
+                other.join(200);
             }
         }
 
@@ -77,7 +78,7 @@ class ThreadSafeDevConsoleRegistryTest {
         registry.stop();
         registry.start();
         // "a" registered one console when it was registered, and one more when the registry started
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> registry.stream().count() == 5);
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.stream().count() == 5);
         assertTrue(registry.stream().allMatch(console -> ((RegistersWhileStarting) console).isStarted()));
     }
 
