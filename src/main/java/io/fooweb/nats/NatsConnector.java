@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -170,16 +169,61 @@ public class NatsConnector implements AutoCloseable, MeterBinder {
      * {@link #whenConnected}), until the returned handle is closed, which also closes the current one.
      */
     public AutoCloseable dispatch(Function<Connection, Dispatcher> subscribe) {
-        AtomicReference<Dispatcher> dispatcher = new AtomicReference<>();
-        Runnable forget = whenConnected(connection -> dispatcher.set(subscribe.apply(connection)));
+        Subscribed subscribed = new Subscribed();
+        Runnable forget = whenConnected(connection -> subscribed.replaceWith(connection, subscribe));
         return () -> {
             forget.run();
-            Connection connection = current;
-            Dispatcher last = dispatcher.getAndSet(null);
-            if (last != null && connection != null && connection.getStatus() == Connection.Status.CONNECTED) {
-                connection.closeDispatcher(last);
-            }
+            subscribed.close();
         };
+    }
+
+    /**
+     * The dispatcher of one {@link #dispatch}. Once closed none outlives it, not even one being made on a connection
+     * that opens as it closes: whenConnected runs the subscription outside its lock, so a bean destroyed meanwhile (the
+     * YAML DSL builds beans twice) left a live subscription behind, an extra answer to every cluster request.
+     */
+    private static final class Subscribed {
+        private Connection connection;
+        private Dispatcher dispatcher;
+        private boolean closed;
+
+        void replaceWith(Connection connection, Function<Connection, Dispatcher> subscribe) {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+            }
+            Dispatcher made = subscribe.apply(connection);
+            synchronized (this) {
+                if (!closed) {
+                    this.connection = connection;
+                    this.dispatcher = made;
+                    return;
+                }
+            }
+            closeOn(connection, made);
+        }
+
+        void close() {
+            Connection on;
+            Dispatcher last;
+            synchronized (this) {
+                closed = true;
+                on = connection;
+                last = dispatcher;
+                dispatcher = null;
+            }
+            if (last != null) {
+                closeOn(on, last);
+            }
+        }
+
+        private static void closeOn(Connection connection, Dispatcher dispatcher) {
+            // a connection closed for good took its dispatchers with it
+            if (connection.getStatus() == Connection.Status.CONNECTED) {
+                connection.closeDispatcher(dispatcher);
+            }
+        }
     }
 
     private void connected(Connection connection) {
